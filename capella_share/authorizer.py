@@ -1,0 +1,30 @@
+"""The Authorizer side: every jupyter_server permission check goes through the policy."""
+
+from __future__ import annotations
+
+import typing as t
+
+from jupyter_server.auth.identity import User
+from tornado import web
+
+from . import policy
+from .identity import principal_of
+
+
+class PolicyAuthorizerMixin:
+    """Put in front of the server's configured Authorizer.
+
+    The policy decides first; what it allows is then up to the configured
+    Authorizer, so an operator's own rules still apply on top.
+    """
+
+    def is_authorized(
+        self, handler: web.RequestHandler, user: User, action: str, resource: str
+    ) -> t.Any:
+        principal = principal_of(user)
+        if not policy.allows(principal, action, resource):
+            self.log.debug(  # type:ignore[attr-defined]
+                "capella-share: %s may not %s %s", principal.level.value, action, resource
+            )
+            return False
+        return super().is_authorized(handler, user, action, resource)  # type:ignore[misc]

@@ -1,0 +1,73 @@
+"""Open websockets of guests, so that ending a link closes everything it opened."""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
+from datetime import datetime
+
+from tornado.websocket import WebSocketHandler
+from traitlets.config import LoggingConfigurable
+
+from .links import LinkRegistry, ShareLink, isoformat, utcnow
+
+#: Websocket close codes sent when access ends (application range 4000-4999).
+CLOSE_CODES = {"revoked": 4001, "expired": 4002}
+CLOSE_REASONS = {
+    "revoked": "Your access to this session has ended: the link was revoked.",
+    "expired": "Your access to this session has ended: the link expired.",
+}
+
+
+@dataclass(frozen=True)
+class _Socket:
+    username: str
+    display_name: str
+    since: datetime
+
+
+def is_open(handler: WebSocketHandler) -> bool:
+    connection = handler.ws_connection
+    return connection is not None and not connection.is_closing()
+
+
+class ConnectionRegistry(LoggingConfigurable):
+    """Every websocket a guest opened (kernels, terminals, events, RTC documents,
+    the session socket), by link. Closes them all when the link ends."""
+
+    def __init__(self, links: LinkRegistry, **kwargs):
+        super().__init__(**kwargs)
+        self._sockets: dict[str, weakref.WeakKeyDictionary[WebSocketHandler, _Socket]] = {}
+        links.on_end(self.close_link)
+
+    def track(self, link_id: str, handler: WebSocketHandler, username: str, name: str) -> None:
+        sockets = self._sockets.setdefault(link_id, weakref.WeakKeyDictionary())
+        if handler not in sockets:
+            sockets[handler] = _Socket(username, name, utcnow())
+
+    def connections(self, link_id: str) -> list[dict]:
+        """The guests with at least one open websocket through this link."""
+        guests: dict[str, _Socket] = {}
+        for handler, socket in list(self._sockets.get(link_id, {}).items()):
+            if not is_open(handler):
+                continue
+            known = guests.get(socket.username)
+            if known is None or socket.since < known.since:
+                guests[socket.username] = socket
+        return [
+            {"username": s.username, "display_name": s.display_name, "since": isoformat(s.since)}
+            for s in sorted(guests.values(), key=lambda s: s.since)
+        ]
+
+    def open_count(self, link_id: str) -> int:
+        return sum(1 for handler in list(self._sockets.get(link_id, {})) if is_open(handler))
+
+    def close_link(self, link: ShareLink, reason: str) -> None:
+        sockets = self._sockets.pop(link.id, None) or {}
+        handlers = [handler for handler in list(sockets) if handler.ws_connection is not None]
+        for handler in handlers:
+            handler.close(CLOSE_CODES.get(reason, 4001), CLOSE_REASONS.get(reason))
+        if handlers:
+            self.log.info(
+                "capella-share: closed %d websocket(s) of link %s", len(handlers), link.id
+            )

@@ -1,0 +1,250 @@
+"""REST handlers of ``{base_url}api/capella-share/``: thin, the managers do the work."""
+
+from __future__ import annotations
+
+import json
+import math
+import typing as t
+import urllib.parse
+
+from jupyter_server.auth.decorator import authorized, ws_authenticated
+from jupyter_server.base.handlers import APIHandler, JupyterHandler
+from jupyter_server.base.websocket import WebSocketMixin
+from jupyter_server.extension.handler import ExtensionHandlerMixin
+from jupyter_server.utils import url_path_join
+from tornado import web
+from tornado.websocket import WebSocketHandler
+
+from . import __version__
+from .identity import CONNECTIONS_SETTING, LINKS_SETTING, principal_of
+from .links import LINK_ID_RE
+from .policy import LINK_PERMISSIONS
+
+if t.TYPE_CHECKING:
+    from .app import CapellaShareApp
+    from .connections import ConnectionRegistry
+    from .links import LinkRegistry
+
+MAX_LABEL = 200
+MAX_PATH = 1024
+
+
+class CapellaShareHandler(ExtensionHandlerMixin, APIHandler):
+    """Base of our REST handlers: JSON in, JSON out, errors as ``{"message": ...}``."""
+
+    auth_resource = "capella-share:session"
+
+    @property
+    def app(self) -> CapellaShareApp:
+        return self.extensionapp  # type:ignore[return-value]
+
+    @property
+    def links(self) -> LinkRegistry:
+        return self.settings[LINKS_SETTING]
+
+    @property
+    def connections(self) -> ConnectionRegistry:
+        return self.settings[CONNECTIONS_SETTING]
+
+    def json_body(self) -> dict[str, t.Any]:
+        """The request body as a JSON object, or a 400 saying what is wrong with it."""
+        if not self.request.body:
+            return {}
+        try:
+            body = json.loads(self.request.body)
+        except (ValueError, UnicodeDecodeError) as error:
+            raise web.HTTPError(400, f"The request body is not valid JSON: {error}") from None
+        if not isinstance(body, dict):
+            raise web.HTTPError(400, "The request body must be a JSON object.")
+        return body
+
+    def write_json(self, model: t.Any, status: int = 200) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps(model))
+
+    def session_url(self, path: str = "") -> str:
+        """The URL of this session's Lab (or of a file in it), without any token."""
+        lab = url_path_join(self.base_url, "lab")
+        if path:
+            lab = url_path_join(lab, "tree", urllib.parse.quote(path))
+        return f"{self.request.protocol}://{self.request.host}{lab}"
+
+
+class InfoHandler(CapellaShareHandler):
+    @web.authenticated
+    @authorized
+    def get(self) -> None:
+        self.write_json(
+            {"version": __version__, "mode": self.app.mode, "features": self.app.features}
+        )
+
+
+class SessionHandler(CapellaShareHandler):
+    @web.authenticated
+    @authorized
+    def get(self) -> None:
+        user = self.current_user
+        principal = principal_of(user)
+        self.write_json(
+            {
+                "url": self.session_url(),
+                "you": {
+                    "username": user.username,
+                    "display_name": user.display_name,
+                    "role": "owner" if principal.is_owner else "guest",
+                    "permission": principal.level.value,
+                },
+            }
+        )
+
+
+class LinksHandler(CapellaShareHandler):
+    """``links``: list, create, revoke all. The owner's only (the policy says so)."""
+
+    auth_resource = "capella-share:links"
+
+    @web.authenticated
+    @authorized
+    def get(self) -> None:
+        self.write_json(
+            {
+                "links": [
+                    {**link.to_model(), "connections": self.connections.connections(link.id)}
+                    for link in self.links.list_links()
+                ]
+            }
+        )
+
+    @web.authenticated
+    @authorized
+    def post(self) -> None:
+        if not self.app.allow_token_links:
+            raise web.HTTPError(
+                403,
+                "Share links are turned off on this server (CapellaShareApp.allow_token_links).",
+            )
+        request = self._link_request(self.json_body())
+        link, token = self.links.create(**request)
+        model = {**link.to_model(), "url": self._link_url(link.path, token), "token": token}
+        self.set_header(
+            "Location", url_path_join(self.base_url, "api/capella-share/links", link.id)
+        )
+        self.write_json(model, status=201)
+
+    @web.authenticated
+    @authorized
+    def delete(self) -> None:
+        self.links.revoke_all()
+        self.set_status(204)
+        self.finish()
+
+    def _link_url(self, path: str, token: str) -> str:
+        return f"{self.session_url(path)}?{urllib.parse.urlencode({'token': token})}"
+
+    def _link_request(self, body: dict[str, t.Any]) -> dict[str, t.Any]:
+        """Check a create request field by field; a 400 names what is wrong."""
+        unknown = set(body) - {"permission", "expires_in", "label", "path"}
+        if unknown:
+            raise web.HTTPError(400, f"Unknown field(s): {', '.join(sorted(unknown))}.")
+        permission = body.get("permission", self.app.default_permission)
+        if permission not in LINK_PERMISSIONS:
+            raise web.HTTPError(
+                400, f"permission must be one of {', '.join(LINK_PERMISSIONS)}; got {permission!r}."
+            )
+        expires_in = self._expires_in(body.get("expires_in"))
+        label = body.get("label", "")
+        if not isinstance(label, str):
+            raise web.HTTPError(400, "label must be a string.")
+        label = " ".join(label.split())
+        if len(label) > MAX_LABEL:
+            raise web.HTTPError(400, f"label must be at most {MAX_LABEL} characters.")
+        return {
+            "permission": permission,
+            "expires_in": expires_in,
+            "label": label,
+            "path": self._path(body.get("path", "")),
+        }
+
+    def _expires_in(self, value: t.Any) -> float | None:
+        limit = self.app.max_link_lifetime
+        if value is None:
+            if limit:
+                raise web.HTTPError(
+                    400, f"expires_in is required: links on this server last at most {limit} s."
+                )
+            return None
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+        ):
+            raise web.HTTPError(400, "expires_in must be a number of seconds or null.")
+        if value <= 0:
+            raise web.HTTPError(400, "expires_in must be a positive number of seconds.")
+        if limit and value > limit:
+            raise web.HTTPError(400, f"expires_in must be at most {limit} s on this server.")
+        if value > 10 * 365 * 24 * 3600:
+            raise web.HTTPError(
+                400, "expires_in must be at most ten years; use null for no expiry."
+            )
+        return float(value)
+
+    @staticmethod
+    def _path(value: t.Any) -> str:
+        if not isinstance(value, str):
+            raise web.HTTPError(400, "path must be a string.")
+        path = value.strip("/")
+        if len(path) > MAX_PATH:
+            raise web.HTTPError(400, f"path must be at most {MAX_PATH} characters.")
+        parts = path.split("/") if path else []
+        if "\\" in path or "\x00" in path or any(part in ("", ".", "..") for part in parts):
+            raise web.HTTPError(400, "path must be a relative path inside the server's root.")
+        return path
+
+
+class LinkHandler(CapellaShareHandler):
+    """``links/{id}``: revoke one link."""
+
+    auth_resource = "capella-share:links"
+
+    @web.authenticated
+    @authorized
+    def delete(self, link_id: str) -> None:
+        if not LINK_ID_RE.match(link_id) or not self.links.revoke(link_id):
+            raise web.HTTPError(404, f"There is no active link with id {link_id!r}.")
+        self.set_status(204)
+        self.finish()
+
+
+class SessionSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
+    """``session/ws``: a guest's line to the session. It carries nothing; it is
+    closed with a 4001 (revoked) or 4002 (expired) code the moment access ends,
+    and the guests holding one are the link's "connections"."""
+
+    auth_resource = "capella-share:session"
+
+    async def pre_get(self) -> None:
+        user = self.current_user
+        if user is None:
+            raise web.HTTPError(403)
+        if not self.authorizer.is_authorized(self, user, "read", self.auth_resource):
+            raise web.HTTPError(403)
+
+    @ws_authenticated
+    async def get(self, *args: t.Any, **kwargs: t.Any) -> None:
+        await self.pre_get()
+        await super().get(*args, **kwargs)
+
+    def on_message(self, message: str | bytes) -> None:
+        """Nothing to say: the socket exists to be closed."""
+
+
+def default_handlers() -> list[tuple[str, type]]:
+    return [
+        (r"api/capella-share/info", InfoHandler),
+        (r"api/capella-share/session", SessionHandler),
+        (r"api/capella-share/session/ws", SessionSocket),
+        (r"api/capella-share/links", LinksHandler),
+        (r"api/capella-share/links/([^/]+)", LinkHandler),
+    ]

@@ -1,0 +1,175 @@
+"""Guests: identities that come from share-link tokens and link-bound cookies.
+
+:class:`GuestIdentityMixin` is put in front of whatever IdentityProvider the server
+is configured with; the owner keeps logging in exactly as before.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import typing as t
+from dataclasses import asdict, dataclass
+
+from jupyter_server.auth.identity import User
+from tornado import web
+from tornado.websocket import WebSocketHandler
+
+from .policy import OWNER, Level, Principal
+
+if t.TYPE_CHECKING:
+    from .connections import ConnectionRegistry
+    from .links import LinkRegistry, ShareLink
+
+from .links import looks_like_link_token, utcnow
+
+LINKS_SETTING = "capella_share_links"
+CONNECTIONS_SETTING = "capella_share_connections"
+
+
+@dataclass
+class Guest(User):
+    """A person who came in through a share link."""
+
+    link_id: str = ""
+    permission: str = Level.VIEW.value
+
+
+def principal_of(user: t.Any) -> Principal:
+    """The policy's view of a user: a guest at its link's level, or the owner."""
+    if isinstance(user, Guest):
+        return Principal(Level(user.permission), user.username, user.link_id)
+    return OWNER
+
+
+def _initials(name: str) -> str:
+    return "".join(word[0] for word in name.split()[:2]).upper() or "G"
+
+
+def _guest_name(link: ShareLink) -> str:
+    return link.label or f"{link.permission.capitalize()} guest"
+
+
+class GuestIdentityMixin:
+    """Recognises share-link tokens and the login cookies obtained with them.
+
+    A link's cookie names its link and is honoured only while that link is
+    active, so revoking a link (or a server restart, which forgets every link)
+    logs its guests out even though the cookie secret stays the same.
+    """
+
+    def _links(self, handler: web.RequestHandler) -> LinkRegistry | None:
+        return handler.settings.get(LINKS_SETTING)
+
+    def guest_cookie_name(self, handler: web.RequestHandler) -> str:
+        return self.get_cookie_name(handler) + "-guest"  # type:ignore[attr-defined]
+
+    async def get_user(self, handler: web.RequestHandler) -> User | None:
+        known = getattr(handler, "_jupyter_current_user", None)
+        if known:
+            return known
+        links = self._links(handler)
+        token = self.get_token(handler)  # type:ignore[attr-defined]
+        if links is not None and looks_like_link_token(token):
+            link = links.authenticate(token)
+            if link is None:
+                return None  # a stale or forged link token never falls through
+            guest = self._guest_from_cookie(handler, links)
+            if guest is None or guest.link_id != link.id:
+                guest = self._new_guest(link)
+                self._set_guest_cookie(handler, guest)
+            handler._token_authenticated = True  # type:ignore[attr-defined]
+            return self._seen(handler, guest)
+        if links is not None and not token:
+            guest = self._guest_from_cookie(handler, links)
+            if guest is not None:
+                return self._seen(handler, guest)
+        user = super().get_user(handler)  # type:ignore[misc]
+        if isinstance(user, t.Awaitable):
+            user = await user
+        if user is not None and token and handler.get_cookie(self.guest_cookie_name(handler)):
+            # the owner logged in with the server's token in this browser: no guest left behind
+            handler.clear_cookie(self.guest_cookie_name(handler), path=handler.base_url)  # type:ignore[attr-defined]
+        return user
+
+    def set_login_cookie(self, handler: web.RequestHandler, user: User) -> None:
+        # a guest must never end up with the owner's kind of login cookie
+        if isinstance(user, Guest):
+            self._set_guest_cookie(handler, user)
+        else:
+            super().set_login_cookie(handler, user)  # type:ignore[misc]
+
+    def update_user(self, handler: web.RequestHandler, user_data: dict[str, str]) -> User:
+        user = handler.current_user
+        if not isinstance(user, Guest):
+            return super().update_user(handler, user_data)  # type:ignore[misc]
+        unknown = set(user_data) - {"display_name", "name"}
+        if unknown:
+            raise ValueError(f"Field(s) {', '.join(sorted(unknown))} not updatable by a guest")
+        name = str(user_data.get("display_name") or user_data.get("name") or "").strip()[:80]
+        if name:
+            user.name = user.display_name = name
+            user.initials = _initials(name)
+        self._set_guest_cookie(handler, user)
+        return user
+
+    def identity_model(self, user: User) -> dict[str, t.Any]:
+        model = asdict(user)
+        model.pop("link_id", None)
+        model.pop("permission", None)
+        return model
+
+    # -- guests ----------------------------------------------------------------------
+    def _new_guest(self, link: ShareLink) -> Guest:
+        name = _guest_name(link)
+        return Guest(
+            username=f"guest-{link.id}-{secrets.token_hex(3)}",
+            name=name,
+            display_name=name,
+            initials=_initials(name),
+            link_id=link.id,
+            permission=link.permission,
+        )
+
+    def _set_guest_cookie(self, handler: web.RequestHandler, guest: Guest) -> None:
+        value = json.dumps(
+            {"link": guest.link_id, "username": guest.username, "name": guest.display_name}
+        )
+        options: dict[str, t.Any] = {"httponly": True, "path": handler.base_url}  # type:ignore[attr-defined]
+        options.update(getattr(self, "cookie_options", {}) or {})
+        if handler.request.protocol == "https":
+            options.setdefault("secure", True)
+        options.setdefault("samesite", "Lax")
+        handler.set_secure_cookie(self.guest_cookie_name(handler), value, **options)
+
+    def _guest_from_cookie(self, handler: web.RequestHandler, links: LinkRegistry) -> Guest | None:
+        name = self.guest_cookie_name(handler)
+        raw = handler.get_secure_cookie(name)
+        if not raw:
+            return None
+        try:
+            data = json.loads(raw)
+            link = links.get(str(data["link"]))
+            username, display = str(data["username"]), str(data["name"])
+        except (ValueError, KeyError, TypeError):
+            link = None
+        if link is None or not username.startswith(f"guest-{link.id}-"):
+            # revoked, expired, or from before a restart: refused, and forgotten
+            handler.clear_cookie(name, path=handler.base_url)  # type:ignore[attr-defined]
+            return None
+        link.last_used = utcnow()
+        return Guest(
+            username=username,
+            name=display,
+            display_name=display,
+            initials=_initials(display),
+            link_id=link.id,
+            permission=link.permission,
+        )
+
+    def _seen(self, handler: web.RequestHandler, guest: Guest) -> Guest:
+        if isinstance(handler, WebSocketHandler):
+            connections: ConnectionRegistry | None = handler.settings.get(CONNECTIONS_SETTING)
+            if connections is not None:
+                connections.track(guest.link_id, handler, guest.username, guest.display_name)
+        return guest

@@ -1,0 +1,198 @@
+"""Share links: separate secrets with a permission, an expiry and instant revocation."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from tornado.ioloop import IOLoop
+from traitlets.config import LoggingConfigurable
+
+from .policy import LINK_PERMISSIONS, Level
+
+#: Every link token starts with this, so a link token is told apart from the
+#: server's own token without a look-up (and a stale one is refused, not retried).
+TOKEN_PREFIX = "csl_"  # noqa: S105 - a prefix, not a secret
+_TOKEN_RE = re.compile(r"^csl_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$")
+LINK_ID_RE = re.compile(r"^[0-9a-f]{12}$")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def isoformat(moment: datetime | None) -> str | None:
+    """ISO 8601 in UTC with a ``Z``, as the REST contract says."""
+    if moment is None:
+        return None
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _digest(token: str) -> bytes:
+    return hashlib.sha256(token.encode("utf-8")).digest()
+
+
+def looks_like_link_token(token: str | None) -> bool:
+    return bool(token) and token.startswith(TOKEN_PREFIX)
+
+
+@dataclass
+class ShareLink:
+    """One share link. Only the SHA-256 of its token is kept."""
+
+    id: str
+    permission: str
+    label: str
+    created: datetime
+    expires_at: datetime | None
+    token_hash: bytes = field(repr=False)
+    path: str = ""
+    last_used: datetime | None = None
+
+    @property
+    def level(self) -> Level:
+        return Level(self.permission)
+
+    def expired(self, now: datetime | None = None) -> bool:
+        return self.expires_at is not None and (now or utcnow()) >= self.expires_at
+
+    def to_model(self) -> dict:
+        """The public model: everything but the token and its hash."""
+        return {
+            "id": self.id,
+            "label": self.label,
+            "permission": self.permission,
+            "path": self.path,
+            "created": isoformat(self.created),
+            "expires_at": isoformat(self.expires_at),
+            "last_used": isoformat(self.last_used),
+        }
+
+
+#: Called with (link, reason) when a link ends; reason is "revoked" or "expired".
+EndListener = Callable[[ShareLink, str], None]
+
+
+class LinkRegistry(LoggingConfigurable):
+    """The live share links of this server.
+
+    Links are kept in memory on purpose: stopping the server revokes every link.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._links: dict[str, ShareLink] = {}
+        self._timers: dict[str, object] = {}
+        self._listeners: list[EndListener] = []
+
+    # -- queries -----------------------------------------------------------------
+    def list_links(self) -> list[ShareLink]:
+        self._drop_expired()
+        return sorted(self._links.values(), key=lambda link: link.created)
+
+    def get(self, link_id: str) -> ShareLink | None:
+        """The active link with this id, or None (unknown, revoked or expired)."""
+        link = self._links.get(link_id)
+        if link is None:
+            return None
+        if link.expired():
+            self._end(link, "expired")
+            return None
+        return link
+
+    def authenticate(self, token: str) -> ShareLink | None:
+        """The active link this token belongs to, or None. Constant-time comparison."""
+        match = _TOKEN_RE.match(token or "")
+        if not match:
+            return None
+        link = self.get(match.group(1))
+        if link is None or not hmac.compare_digest(_digest(token), link.token_hash):
+            return None
+        link.last_used = utcnow()
+        return link
+
+    # -- changes -------------------------------------------------------------------
+    def create(
+        self,
+        permission: str,
+        expires_in: float | None = None,
+        label: str = "",
+        path: str = "",
+    ) -> tuple[ShareLink, str]:
+        """Make a link; return it with its token, which is not kept anywhere."""
+        if permission not in LINK_PERMISSIONS:
+            raise ValueError(f"unknown permission {permission!r}")
+        link_id = secrets.token_hex(6)
+        while link_id in self._links:
+            link_id = secrets.token_hex(6)
+        token = f"{TOKEN_PREFIX}{link_id}_{secrets.token_urlsafe(32)}"
+        created = utcnow()
+        expires_at = None if expires_in is None else created + timedelta(seconds=expires_in)
+        link = ShareLink(
+            id=link_id,
+            permission=permission,
+            label=label,
+            created=created,
+            expires_at=expires_at,
+            token_hash=_digest(token),
+            path=path,
+        )
+        self._links[link_id] = link
+        if expires_in is not None:
+            self._timers[link_id] = IOLoop.current().call_later(expires_in, self._expire, link_id)
+        self.log.info("capella-share: %s link %s created", permission, link_id)
+        return link, token
+
+    def revoke(self, link_id: str) -> bool:
+        link = self._links.get(link_id)
+        if link is None:
+            return False
+        self._end(link, "revoked")
+        return True
+
+    def revoke_all(self) -> int:
+        links = list(self._links.values())
+        for link in links:
+            self._end(link, "revoked")
+        return len(links)
+
+    def on_end(self, listener: EndListener) -> None:
+        """Call ``listener(link, reason)`` whenever a link is revoked or expires."""
+        self._listeners.append(listener)
+
+    def close(self) -> None:
+        """Forget every link (the server is stopping)."""
+        for timer in self._timers.values():
+            IOLoop.current().remove_timeout(timer)
+        self._timers.clear()
+        self.revoke_all()
+
+    # -- internals -------------------------------------------------------------------
+    def _expire(self, link_id: str) -> None:
+        self._timers.pop(link_id, None)
+        link = self._links.get(link_id)
+        if link is not None:
+            self._end(link, "expired")
+
+    def _drop_expired(self) -> None:
+        now = utcnow()
+        for link in [link for link in self._links.values() if link.expired(now)]:
+            self._end(link, "expired")
+
+    def _end(self, link: ShareLink, reason: str) -> None:
+        if self._links.pop(link.id, None) is None:
+            return
+        timer = self._timers.pop(link.id, None)
+        if timer is not None:
+            IOLoop.current().remove_timeout(timer)
+        self.log.info("capella-share: link %s %s", link.id, reason)
+        for listener in self._listeners:
+            try:
+                listener(link, reason)
+            except Exception:  # a listener's failure must not keep a link alive
+                self.log.exception("capella-share: error while ending link %s", link.id)

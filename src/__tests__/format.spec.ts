@@ -1,0 +1,75 @@
+import {
+  EXPIRY_CHOICES,
+  formatRemaining,
+  permissionLabel,
+  sameRelease,
+  warningFor
+} from '../format';
+
+describe('formatRemaining', () => {
+  const now = Date.parse('2026-01-01T00:00:00Z');
+  const at = (seconds: number) => new Date(now + seconds * 1000).toISOString();
+
+  it('says never for links without expiry', () => {
+    expect(formatRemaining(null, now)).toBe('never');
+  });
+
+  it('says expired once the time has passed', () => {
+    expect(formatRemaining(at(0), now)).toBe('expired');
+    expect(formatRemaining(at(-30), now)).toBe('expired');
+  });
+
+  it('counts down in the largest sensible units', () => {
+    expect(formatRemaining(at(42), now)).toBe('in 42 s');
+    expect(formatRemaining(at(5 * 60 + 59), now)).toBe('in 5 min');
+    expect(formatRemaining(at(3600), now)).toBe('in 1 h');
+    expect(formatRemaining(at(2 * 3600 + 10 * 60), now)).toBe('in 2 h 10 min');
+    expect(formatRemaining(at(3 * 86400), now)).toBe('in 3 d');
+    expect(formatRemaining(at(86400 + 5 * 3600), now)).toBe('in 1 d 5 h');
+  });
+
+  it('does not pretend to know a malformed date', () => {
+    expect(formatRemaining('not a date', now)).toBe('unknown');
+  });
+});
+
+describe('warningFor', () => {
+  it('words the warning for each permission', () => {
+    expect(warningFor('view')).toMatch(/read and download every file/);
+    expect(warningFor('view')).not.toMatch(/run code/);
+    expect(warningFor('edit')).toMatch(/run code/);
+    expect(warningFor('full')).toMatch(/terminals/);
+    for (const permission of ['view', 'edit', 'full'] as const) {
+      expect(warningFor(permission)).toMatch(/Ending the session revokes/);
+    }
+  });
+
+  it('tells that a URL without token carries no access', () => {
+    expect(warningFor(null)).toMatch(/no access of its own/);
+  });
+});
+
+describe('permissionLabel', () => {
+  it('names each permission', () => {
+    expect(permissionLabel('view')).toBe('View only');
+    expect(permissionLabel('edit')).toBe('Can edit');
+    expect(permissionLabel('full')).toBe('Full access');
+    expect(permissionLabel('owner')).toBe('Owner');
+  });
+});
+
+describe('EXPIRY_CHOICES', () => {
+  it('offers increasing lifetimes and ends with no expiry', () => {
+    const seconds = EXPIRY_CHOICES.map(c => c.seconds);
+    expect(seconds[seconds.length - 1]).toBeNull();
+    const finite = seconds.slice(0, -1) as number[];
+    expect([...finite].sort((a, b) => a - b)).toEqual(finite);
+  });
+});
+
+describe('sameRelease', () => {
+  it('compares versions exactly', () => {
+    expect(sameRelease('0.1.0', '0.1.0')).toBe(true);
+    expect(sameRelease('0.1.0', '0.2.0')).toBe(false);
+  });
+});

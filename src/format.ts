@@ -1,0 +1,117 @@
+import { nullTranslator, TranslationBundle } from '@jupyterlab/translation';
+
+import { Permission } from './tokens';
+
+const defaultTrans = nullTranslator.load('capella_share');
+
+/**
+ * The expiry choices offered in the Share dialog (seconds; null: never).
+ */
+export const EXPIRY_CHOICES: ReadonlyArray<{
+  seconds: number | null;
+  label: string;
+}> = [
+  { seconds: 15 * 60, label: '15 minutes' },
+  { seconds: 3600, label: '1 hour' },
+  { seconds: 8 * 3600, label: '8 hours' },
+  { seconds: 24 * 3600, label: '1 day' },
+  { seconds: 7 * 24 * 3600, label: '7 days' },
+  { seconds: null, label: 'Never (until the session ends)' }
+];
+
+/**
+ * A short name for a permission, as shown on badges and in lists.
+ */
+export function permissionLabel(
+  permission: Permission | 'owner',
+  trans: TranslationBundle = defaultTrans
+): string {
+  switch (permission) {
+    case 'view':
+      return trans.__('View only');
+    case 'edit':
+      return trans.__('Can edit');
+    case 'full':
+      return trans.__('Full access');
+    default:
+      return trans.__('Owner');
+  }
+}
+
+/**
+ * The security warning for a URL that carries a link of this permission
+ * (or, with null, for the plain session URL).
+ */
+export function warningFor(
+  permission: Permission | null,
+  trans: TranslationBundle = defaultTrans
+): string {
+  const until = trans.__(
+    'until the link expires or you revoke it. Ending the session revokes every link.'
+  );
+  switch (permission) {
+    case 'view':
+      return trans.__(
+        'Anyone with this URL can open, read and download every file in this session and watch notebooks change live, %1',
+        until
+      );
+    case 'edit':
+      return trans.__(
+        'Anyone with this URL can read and change every file in this session and run code in its kernels (code that can reach whatever this session can), %1',
+        until
+      );
+    case 'full':
+      return trans.__(
+        'Anyone with this URL can do everything you can in this session, terminals included, %1',
+        until
+      );
+    default:
+      return trans.__(
+        'This URL carries no access of its own: whoever opens it must log in. Tick "Include the token in the URL" to make a link that lets people in.'
+      );
+  }
+}
+
+/**
+ * How long until `expiresAt`: "in 5 min", "in 2 h 10 min", "never", "expired".
+ */
+export function formatRemaining(
+  expiresAt: string | null,
+  now: number = Date.now(),
+  trans: TranslationBundle = defaultTrans
+): string {
+  if (expiresAt === null) {
+    return trans.__('never');
+  }
+  const seconds = Math.floor((Date.parse(expiresAt) - now) / 1000);
+  if (isNaN(seconds)) {
+    return trans.__('unknown');
+  }
+  if (seconds <= 0) {
+    return trans.__('expired');
+  }
+  if (seconds < 60) {
+    return trans.__('in %1 s', seconds);
+  }
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) {
+    return trans.__('in %1 min', minutes);
+  }
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) {
+    return minutes % 60
+      ? trans.__('in %1 h %2 min', hours, minutes % 60)
+      : trans.__('in %1 h', hours);
+  }
+  const days = Math.floor(hours / 24);
+  return hours % 24
+    ? trans.__('in %1 d %2 h', days, hours % 24)
+    : trans.__('in %1 d', days);
+}
+
+/**
+ * Whether the frontend and the server extension come from the same release.
+ */
+export function sameRelease(frontend: string, server: string): boolean {
+  return frontend.trim() === server.trim();
+}

@@ -1,0 +1,134 @@
+import {
+  JupyterFrontEnd,
+  JupyterFrontEndPlugin
+} from '@jupyterlab/application';
+import { IToolbarWidgetRegistry } from '@jupyterlab/apputils';
+import { IDocumentWidgetOpener } from '@jupyterlab/docmanager';
+import { DocumentWidget } from '@jupyterlab/docregistry';
+import { ServerConnection } from '@jupyterlab/services';
+import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+import { Widget } from '@lumino/widgets';
+
+import { api } from '../client';
+import { permissionLabel } from '../format';
+import { socketURL } from '../request';
+import { ICapellaShare, ISession, PLUGIN_IDS } from '../tokens';
+import { showAccessEnded } from './ended';
+import { makeReadOnly, preventKernelStart } from './readonly';
+
+/** Close codes the server uses when access ends. */
+const ENDED_CODES = new Set([4001, 4002]);
+const RETRY_MS = 3000;
+
+/**
+ * Keep a line open to the server; it is closed the moment the link ends.
+ */
+function watchAccess(onEnded: (reason: string) => void): void {
+  const connect = () => {
+    const socket = new WebSocket(
+      socketURL('session/ws', ServerConnection.makeSettings())
+    );
+    socket.onclose = async event => {
+      if (ENDED_CODES.has(event.code)) {
+        onEnded(event.reason);
+        return;
+      }
+      // The server restarted or the network dropped: is the link still good?
+      try {
+        await api.session();
+        window.setTimeout(connect, RETRY_MS);
+      } catch (error) {
+        if (
+          error instanceof ServerConnection.ResponseError &&
+          error.response.status === 403
+        ) {
+          onEnded('');
+        } else {
+          window.setTimeout(connect, RETRY_MS);
+        }
+      }
+    };
+  };
+  connect();
+}
+
+function badge(session: ISession, label: string): Widget {
+  const node = document.createElement('div');
+  node.className = `jp-CapellaShare-guestBadge jp-mod-${session.you.permission}`;
+  node.setAttribute('role', 'status');
+  node.title = session.you.display_name;
+  const name = document.createElement('span');
+  name.className = 'jp-CapellaShare-guestName';
+  name.textContent = session.you.display_name;
+  const level = document.createElement('span');
+  level.className = 'jp-CapellaShare-badge';
+  level.textContent = label;
+  node.append(name, level);
+  return new Widget({ node });
+}
+
+export const guestPlugin: JupyterFrontEndPlugin<void> = {
+  id: PLUGIN_IDS.guest,
+  description:
+    'Shows guests who they are and what they may do; ends their session cleanly when their link ends.',
+  autoStart: true,
+  requires: [ICapellaShare],
+  optional: [IToolbarWidgetRegistry, IDocumentWidgetOpener, ITranslator],
+  activate: (
+    app: JupyterFrontEnd,
+    capella: ICapellaShare,
+    toolbarRegistry: IToolbarWidgetRegistry | null,
+    opener: IDocumentWidgetOpener | null,
+    translator: ITranslator | null
+  ) => {
+    const trans = (translator ?? nullTranslator).load('capella_share');
+
+    toolbarRegistry?.addFactory('TopBar', 'capella-share-guest', () => {
+      const holder = new Widget();
+      holder.addClass('jp-CapellaShare-guestHolder');
+      holder.hide();
+      void capella.ready.then(session => {
+        if (session?.you.role === 'guest') {
+          const label = permissionLabel(session.you.permission, trans);
+          holder.node.appendChild(badge(session, label).node);
+          holder.show();
+        }
+      });
+      return holder;
+    });
+
+    let known: boolean | null = null;
+    const viewOnly = capella.ready.then(session => {
+      known =
+        session?.you.role === 'guest' && session.you.permission === 'view';
+      return known;
+    });
+    const lock = (widget: DocumentWidget) => {
+      preventKernelStart(widget);
+      void widget.context.ready.then(() => makeReadOnly(widget));
+    };
+    opener?.opened.connect((_, widget) => {
+      if (!(widget instanceof DocumentWidget)) {
+        return;
+      }
+      if (known !== null) {
+        if (known) {
+          lock(widget);
+        }
+        return;
+      }
+      // Still asking the server: the context loads the file before it asks for
+      // a kernel, so deciding when the answer comes is in time.
+      void viewOnly.then(readOnly => readOnly && lock(widget));
+    });
+
+    void capella.ready.then(session => {
+      if (session?.you.role !== 'guest') {
+        return;
+      }
+      document.body.dataset.capellaShareRole = 'guest';
+      document.body.dataset.capellaSharePermission = session.you.permission;
+      watchAccess(reason => void showAccessEnded(reason, trans));
+    });
+  }
+};

@@ -1,0 +1,81 @@
+import {
+  JupyterFrontEnd,
+  JupyterFrontEndPlugin
+} from '@jupyterlab/application';
+import { Notification } from '@jupyterlab/apputils';
+import { ServerConnection } from '@jupyterlab/services';
+import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+
+import { api } from './client';
+import { sameRelease } from './format';
+import {
+  FRONTEND_VERSION,
+  ICapellaShare,
+  ISession,
+  PLUGIN_IDS
+} from './tokens';
+
+/**
+ * Shake hands with the server extension once, and tell the user (once, clearly)
+ * when it is missing or from another release, instead of failing request by request.
+ */
+async function handshake(translator: ITranslator): Promise<ISession | null> {
+  const trans = translator.load('capella_share');
+  let version: string;
+  try {
+    version = (await api.info()).version;
+  } catch (error) {
+    const status =
+      error instanceof ServerConnection.ResponseError
+        ? error.response.status
+        : 0;
+    if (status === 404) {
+      Notification.error(
+        trans.__(
+          'Sharing is unavailable: the capella-share server extension is not running. Enable it with "jupyter server extension enable capella_share", then restart the server.'
+        ),
+        { autoClose: false }
+      );
+    } else if (status !== 403) {
+      Notification.error(
+        trans.__(
+          'Sharing is unavailable: the server did not answer (%1).',
+          (error as Error).message
+        ),
+        { autoClose: false }
+      );
+    }
+    return null;
+  }
+  if (!sameRelease(FRONTEND_VERSION, version)) {
+    Notification.warning(
+      trans.__(
+        'Sharing is unavailable: the capella-share Lab extension is %1 but its server extension is %2. Install one release of capella-share, restart the server and reload this page.',
+        FRONTEND_VERSION,
+        version
+      ),
+      { autoClose: false }
+    );
+    return null;
+  }
+  document.body.dataset.capellaShare = version;
+  return api.session();
+}
+
+export const sessionPlugin: JupyterFrontEndPlugin<ICapellaShare> = {
+  id: PLUGIN_IDS.session,
+  description: 'Checks the capella-share server extension and tells who you are.',
+  autoStart: true,
+  provides: ICapellaShare,
+  optional: [ITranslator],
+  activate: (
+    app: JupyterFrontEnd,
+    translator: ITranslator | null
+  ): ICapellaShare => {
+    const ready = handshake(translator ?? nullTranslator).catch(error => {
+      console.error('capella-share: could not read the session', error);
+      return null;
+    });
+    return { ready };
+  }
+};

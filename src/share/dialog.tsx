@@ -1,0 +1,339 @@
+import { Clipboard, Dialog, Notification, showDialog } from '@jupyterlab/apputils';
+import { TranslationBundle } from '@jupyterlab/translation';
+import { ReactWidget } from '@jupyterlab/ui-components';
+import * as React from 'react';
+
+import { api } from '../client';
+import {
+  EXPIRY_CHOICES,
+  formatRemaining,
+  permissionLabel,
+  warningFor
+} from '../format';
+import { ICreatedLink, ILink, Permission } from '../tokens';
+
+const PERMISSIONS: Permission[] = ['view', 'edit', 'full'];
+const REFRESH_MS = 5000;
+
+/**
+ * What the dialog starts from.
+ */
+export interface IShareDefaults {
+  permission: Permission;
+  expiresIn: number | null;
+}
+
+interface IShareProps {
+  sessionUrl: string;
+  linksAllowed: boolean;
+  defaults: IShareDefaults;
+  trans: TranslationBundle;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The body of the Share dialog: the URL, "Include the token in the URL",
+ * permission and expiry, the warning, and the active links.
+ */
+export function ShareBody(props: IShareProps): JSX.Element {
+  const { trans } = props;
+  const [includeToken, setIncludeToken] = React.useState(false);
+  const [permission, setPermission] = React.useState<Permission>(
+    props.defaults.permission
+  );
+  const [expiresIn, setExpiresIn] = React.useState<number | null>(
+    props.defaults.expiresIn
+  );
+  const [label, setLabel] = React.useState('');
+  const [created, setCreated] = React.useState<ICreatedLink | null>(null);
+  const [busy, setBusy] = React.useState(false);
+  const [error, setError] = React.useState('');
+  const [links, setLinks] = React.useState<ILink[]>([]);
+  const [now, setNow] = React.useState(Date.now());
+
+  const refresh = React.useCallback(async () => {
+    try {
+      setLinks(await api.links());
+    } catch (e) {
+      setError(errorMessage(e));
+    }
+  }, []);
+
+  React.useEffect(() => {
+    void refresh();
+    const poll = window.setInterval(() => void refresh(), REFRESH_MS);
+    const tick = window.setInterval(() => setNow(Date.now()), 1000);
+    return () => {
+      window.clearInterval(poll);
+      window.clearInterval(tick);
+    };
+  }, [refresh]);
+
+  const createLink = async () => {
+    setBusy(true);
+    setError('');
+    try {
+      const link = await api.createLink({
+        permission,
+        expires_in: expiresIn,
+        label: label.trim() || undefined
+      });
+      setCreated(link);
+      await refresh();
+    } catch (e) {
+      setError(errorMessage(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const revoke = async (id: string) => {
+    try {
+      await api.revokeLink(id);
+      if (created?.id === id) {
+        setCreated(null);
+      }
+      await refresh();
+    } catch (e) {
+      setError(errorMessage(e));
+    }
+  };
+
+  const revokeAll = async () => {
+    const result = await showDialog({
+      title: trans.__('Revoke all links?'),
+      body: trans.__(
+        'Everyone who came in through a link loses access at once, and their open notebooks, kernels and terminals are disconnected.'
+      ),
+      buttons: [
+        Dialog.cancelButton(),
+        Dialog.warnButton({ label: trans.__('Revoke all') })
+      ]
+    });
+    if (!result.button.accept) {
+      return;
+    }
+    try {
+      await api.revokeAll();
+      setCreated(null);
+      await refresh();
+    } catch (e) {
+      setError(errorMessage(e));
+    }
+  };
+
+  const shownUrl = includeToken && created ? created.url : props.sessionUrl;
+  const copy = () => {
+    Clipboard.copyToSystem(shownUrl);
+    Notification.success(trans.__('The URL is copied to the clipboard.'), {
+      autoClose: 3000
+    });
+  };
+
+  // A change of choice after a link was made means a new link is wanted.
+  const choose = (update: () => void) => {
+    update();
+    setCreated(null);
+  };
+
+  return (
+    <div className="jp-CapellaShare-dialog">
+      <label className="jp-CapellaShare-field">
+        <span>{trans.__('Session URL')}</span>
+        <div className="jp-CapellaShare-urlRow">
+          <input
+            className="jp-mod-styled jp-CapellaShare-url"
+            readOnly
+            aria-label={trans.__('Session URL')}
+            value={shownUrl}
+            onFocus={event => event.currentTarget.select()}
+          />
+          <button
+            className="jp-mod-styled jp-mod-accept jp-Button"
+            onClick={copy}
+            disabled={includeToken && !created}
+          >
+            {trans.__('Copy')}
+          </button>
+        </div>
+      </label>
+
+      <label className="jp-CapellaShare-checkbox">
+        <input
+          type="checkbox"
+          checked={includeToken}
+          disabled={!props.linksAllowed}
+          onChange={event => {
+            setIncludeToken(event.currentTarget.checked);
+            setCreated(null);
+          }}
+        />
+        {trans.__('Include the token in the URL')}
+      </label>
+      {!props.linksAllowed && (
+        <p className="jp-CapellaShare-note">
+          {trans.__('Share links are turned off on this server.')}
+        </p>
+      )}
+
+      {includeToken && (
+        <fieldset className="jp-CapellaShare-choices">
+          <legend>{trans.__('New link')}</legend>
+          <label className="jp-CapellaShare-field">
+            <span>{trans.__('Permission')}</span>
+            <select
+              className="jp-mod-styled"
+              aria-label={trans.__('Permission')}
+              value={permission}
+              onChange={event =>
+                choose(() =>
+                  setPermission(event.currentTarget.value as Permission)
+                )
+              }
+            >
+              {PERMISSIONS.map(p => (
+                <option key={p} value={p}>
+                  {permissionLabel(p, trans)}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="jp-CapellaShare-field">
+            <span>{trans.__('Expires after')}</span>
+            <select
+              className="jp-mod-styled"
+              aria-label={trans.__('Expires after')}
+              value={expiresIn === null ? 'never' : String(expiresIn)}
+              onChange={event => {
+                const value = event.currentTarget.value;
+                choose(() =>
+                  setExpiresIn(value === 'never' ? null : Number(value))
+                );
+              }}
+            >
+              {EXPIRY_CHOICES.map(choice => (
+                <option
+                  key={choice.label}
+                  value={choice.seconds === null ? 'never' : choice.seconds}
+                >
+                  {trans.__(choice.label)}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="jp-CapellaShare-field">
+            <span>{trans.__('Label (shown as the guests’ name)')}</span>
+            <input
+              className="jp-mod-styled"
+              aria-label={trans.__('Label')}
+              maxLength={200}
+              placeholder={trans.__('e.g. Review team')}
+              value={label}
+              onChange={event => {
+                const value = event.currentTarget.value;
+                choose(() => setLabel(value));
+              }}
+            />
+          </label>
+          <button
+            className="jp-mod-styled jp-mod-accept jp-Button"
+            onClick={() => void createLink()}
+            disabled={busy || created !== null}
+          >
+            {created ? trans.__('Link created') : trans.__('Create link')}
+          </button>
+        </fieldset>
+      )}
+
+      <p
+        className="jp-CapellaShare-warning"
+        role="alert"
+        data-permission={includeToken ? permission : 'none'}
+      >
+        <strong>{trans.__('Warning: ')}</strong>
+        {warningFor(includeToken ? permission : null, trans)}
+      </p>
+      {error && (
+        <p className="jp-CapellaShare-error" role="status">
+          {error}
+        </p>
+      )}
+
+      <section aria-label={trans.__('Active links')}>
+        <h3 className="jp-CapellaShare-heading">
+          {trans.__('Active links (%1)', links.length)}
+        </h3>
+        {links.length === 0 ? (
+          <p className="jp-CapellaShare-note">{trans.__('No active links.')}</p>
+        ) : (
+          <table className="jp-CapellaShare-links">
+            <thead>
+              <tr>
+                <th>{trans.__('Link')}</th>
+                <th>{trans.__('Permission')}</th>
+                <th>{trans.__('Expires')}</th>
+                <th>{trans.__('Connected')}</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {links.map(link => (
+                <tr key={link.id} data-link-id={link.id}>
+                  <td>{link.label || link.id}</td>
+                  <td>
+                    <span
+                      className={`jp-CapellaShare-badge jp-mod-${link.permission}`}
+                    >
+                      {permissionLabel(link.permission, trans)}
+                    </span>
+                  </td>
+                  <td>{formatRemaining(link.expires_at, now, trans)}</td>
+                  <td>
+                    {link.connections.length === 0
+                      ? trans.__('nobody')
+                      : link.connections.map(c => c.display_name).join(', ')}
+                  </td>
+                  <td>
+                    <button
+                      className="jp-mod-styled jp-mod-warn jp-Button"
+                      aria-label={trans.__('Revoke %1', link.label || link.id)}
+                      onClick={() => void revoke(link.id)}
+                    >
+                      {trans.__('Revoke')}
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        {links.length > 0 && (
+          <button
+            className="jp-mod-styled jp-mod-warn jp-Button"
+            onClick={() => void revokeAll()}
+          >
+            {trans.__('Revoke all')}
+          </button>
+        )}
+      </section>
+    </div>
+  );
+}
+
+/**
+ * Open the Share dialog.
+ */
+export async function openShareDialog(
+  props: IShareProps
+): Promise<void> {
+  const body = ReactWidget.create(<ShareBody {...props} />);
+  body.addClass('jp-CapellaShare-body');
+  await showDialog({
+    title: props.trans.__('Share this session'),
+    body,
+    buttons: [Dialog.cancelButton({ label: props.trans.__('Close') })]
+  });
+}
