@@ -6,6 +6,7 @@ is configured with; the owner keeps logging in exactly as before.
 
 from __future__ import annotations
 
+import contextvars
 import json
 import secrets
 import typing as t
@@ -33,6 +34,14 @@ class Guest(User):
 
     link_id: str = ""
     permission: str = Level.VIEW.value
+
+
+#: The principal of the request being served. Set when a request is authenticated,
+#: so code below the handlers (the contents manager) can ask the policy about it.
+#: Code running outside a request sees the owner.
+current_principal: contextvars.ContextVar[Principal] = contextvars.ContextVar(
+    "capella_share_principal", default=OWNER
+)
 
 
 def principal_of(user: t.Any) -> Principal:
@@ -68,6 +77,11 @@ class GuestIdentityMixin:
         known = getattr(handler, "_jupyter_current_user", None)
         if known:
             return known
+        user = await self._authenticate(handler)
+        current_principal.set(principal_of(user))
+        return user
+
+    async def _authenticate(self, handler: web.RequestHandler) -> User | None:
         links = self._links(handler)
         token = self.get_token(handler)  # type:ignore[attr-defined]
         if links is not None and looks_like_link_token(token):
