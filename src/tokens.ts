@@ -91,6 +91,7 @@ export const ICapellaShare = new Token<ICapellaShare>(
 
 export namespace CommandIDs {
   export const openShareDialog = 'capella-share:open-share-dialog';
+  export const readOnlyNotice = 'capella-share:read-only-notice';
 }
 
 export const PLUGIN_IDS = {

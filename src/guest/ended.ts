@@ -7,7 +7,7 @@ let shown = false;
  * Tell a guest, once, that their access has ended; offer to reload.
  */
 export async function showAccessEnded(
-  reason: string,
+  cause: 'revoked' | 'expired' | 'unknown',
   trans: TranslationBundle
 ): Promise<void> {
   if (shown) {
@@ -15,13 +15,18 @@ export async function showAccessEnded(
   }
   shown = true;
   document.body.dataset.capellaShareAccess = 'ended';
+  // Whatever was being asked no longer matters: say this first.
+  Dialog.flush();
   const result = await showDialog({
     title: trans.__('Your access to this session has ended'),
     body:
-      reason ||
-      trans.__('The link you came in with is no longer valid.') +
-        ' ' +
-        trans.__('Ask the session owner for a new link.'),
+      (cause === 'revoked'
+        ? trans.__('The owner revoked the link you came in with.')
+        : cause === 'expired'
+          ? trans.__('The link you came in with has expired.')
+          : trans.__('The link you came in with is no longer valid.')) +
+      ' ' +
+      trans.__('Ask the session owner for a new link to continue.'),
     buttons: [Dialog.okButton({ label: trans.__('Reload') })],
     hasClose: false
   });

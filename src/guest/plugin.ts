@@ -2,7 +2,7 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { IToolbarWidgetRegistry } from '@jupyterlab/apputils';
+import { IToolbarWidgetRegistry, Notification } from '@jupyterlab/apputils';
 import { IDocumentWidgetOpener } from '@jupyterlab/docmanager';
 import { DocumentWidget } from '@jupyterlab/docregistry';
 import { ServerConnection } from '@jupyterlab/services';
@@ -12,25 +12,35 @@ import { Widget } from '@lumino/widgets';
 import { api } from '../client';
 import { permissionLabel } from '../format';
 import { socketURL } from '../request';
-import { ICapellaShare, ISession, PLUGIN_IDS } from '../tokens';
+import { CommandIDs, ICapellaShare, ISession, PLUGIN_IDS } from '../tokens';
 import { showAccessEnded } from './ended';
-import { makeReadOnly, preventKernelStart } from './readonly';
+import {
+  bindReadOnlyKeys,
+  makeReadOnly,
+  preventKernelStart
+} from './readonly';
 
 /** Close codes the server uses when access ends. */
-const ENDED_CODES = new Set([4001, 4002]);
+const ENDED_CODES: Record<number, 'revoked' | 'expired'> = {
+  4001: 'revoked',
+  4002: 'expired'
+};
 const RETRY_MS = 3000;
 
 /**
  * Keep a line open to the server; it is closed the moment the link ends.
  */
-function watchAccess(onEnded: (reason: string) => void): void {
+function watchAccess(
+  onEnded: (cause: 'revoked' | 'expired' | 'unknown') => void
+): void {
   const connect = () => {
     const socket = new WebSocket(
       socketURL('session/ws', ServerConnection.makeSettings())
     );
     socket.onclose = async event => {
-      if (ENDED_CODES.has(event.code)) {
-        onEnded(event.reason);
+      const cause = ENDED_CODES[event.code];
+      if (cause) {
+        onEnded(cause);
         return;
       }
       // The server restarted or the network dropped: is the link still good?
@@ -42,7 +52,7 @@ function watchAccess(onEnded: (reason: string) => void): void {
           error instanceof ServerConnection.ResponseError &&
           error.response.status === 403
         ) {
-          onEnded('');
+          onEnded('unknown');
         } else {
           window.setTimeout(connect, RETRY_MS);
         }
@@ -97,6 +107,21 @@ export const guestPlugin: JupyterFrontEndPlugin<void> = {
       return holder;
     });
 
+    let notice = '';
+    app.commands.addCommand(CommandIDs.readOnlyNotice, {
+      label: trans.__('This document is read-only for you'),
+      execute: () => {
+        Notification.dismiss(notice);
+        notice = Notification.info(
+          trans.__(
+            'This document is read-only for you: it cannot be changed or run.'
+          ),
+          { autoClose: 3000 }
+        );
+      }
+    });
+    bindReadOnlyKeys(app.commands, CommandIDs.readOnlyNotice);
+
     let known: boolean | null = null;
     const viewOnly = capella.ready.then(session => {
       known =
@@ -128,7 +153,7 @@ export const guestPlugin: JupyterFrontEndPlugin<void> = {
       }
       document.body.dataset.capellaShareRole = 'guest';
       document.body.dataset.capellaSharePermission = session.you.permission;
-      watchAccess(reason => void showAccessEnded(reason, trans));
+      watchAccess(cause => void showAccessEnded(cause, trans));
     });
   }
 };

@@ -1,5 +1,6 @@
 import { DocumentWidget } from '@jupyterlab/docregistry';
 import { Notebook } from '@jupyterlab/notebook';
+import { CommandRegistry } from '@lumino/commands';
 
 /**
  * Keep a document from being typed into or run: its model is read-only, every
@@ -32,5 +33,68 @@ export function makeReadOnly(widget: DocumentWidget): void {
     });
   } else if (content?.editor?.setOption) {
     content.editor.setOption('readOnly', true);
+  }
+}
+
+/**
+ * Notebook keys that change a notebook or run it. In a read-only document they
+ * are bound to a notice instead (our selectors are more specific than Lab's).
+ */
+const EDITING_KEYS = [
+  ['A'],
+  ['B'],
+  ['X'],
+  ['V'],
+  ['Shift V'],
+  ['D', 'D'],
+  ['Z'],
+  ['Shift Z'],
+  ['Y'],
+  ['M'],
+  ['R'],
+  ['1'],
+  ['2'],
+  ['3'],
+  ['4'],
+  ['5'],
+  ['6'],
+  ['Shift A'],
+  ['Shift B'],
+  ['Shift M'],
+  ['Ctrl Backspace'],
+  ['Ctrl Shift M'],
+  ['Ctrl Shift ArrowUp'],
+  ['Ctrl Shift ArrowDown'],
+  ['I', 'I'],
+  ['0', '0'],
+  ['Shift Enter'],
+  ['Accel Enter'],
+  ['Alt Enter']
+];
+const EDIT_MODE_KEYS = [
+  ['Shift Enter'],
+  ['Accel Enter'],
+  ['Alt Enter'],
+  ['Ctrl Shift -']
+];
+const READ_ONLY = '.jp-CapellaShare-readOnly';
+
+export function bindReadOnlyKeys(
+  commands: CommandRegistry,
+  command: string
+): void {
+  for (const keys of EDITING_KEYS) {
+    commands.addKeyBinding({
+      command,
+      keys,
+      selector: `${READ_ONLY} .jp-Notebook.jp-mod-commandMode:not(.jp-mod-readWrite) :focus`
+    });
+  }
+  for (const keys of EDIT_MODE_KEYS) {
+    commands.addKeyBinding({
+      command,
+      keys,
+      selector: `${READ_ONLY} .jp-Notebook.jp-mod-editMode`
+    });
   }
 }

@@ -1,0 +1,18 @@
+"""Server configuration for the UI tests: Galata's helpers, with authentication ON.
+
+The owner authenticates with a known token (sent by the browser context as a
+header); guests come in through share links made in the UI, as in real use.
+"""
+
+import os
+
+from jupyterlab.galata import configure_jupyter_server
+
+configure_jupyter_server(c)  # noqa: F821
+
+# Galata turns authentication off; capella-share is about authentication.
+c.IdentityProvider.token = os.environ.get("CAPELLA_UI_OWNER_TOKEN", "capella-ui-owner-token")  # noqa: F821
+c.ServerApp.disable_check_xsrf = False  # noqa: F821
+c.ServerApp.ip = "127.0.0.1"  # noqa: F821
+c.ServerApp.allow_root = True  # noqa: F821
+c.ServerApp.port = int(os.environ.get("CAPELLA_UI_PORT", "8888"))  # noqa: F821

@@ -1,0 +1,135 @@
+import { expect, test } from '@jupyterlab/galata';
+import { Browser, Page } from '@playwright/test';
+
+test.use({ autoGoto: false });
+
+const NOTEBOOK = 'shared.ipynb';
+const NOTEBOOK_CONTENT = {
+  cells: [
+    {
+      cell_type: 'code',
+      execution_count: null,
+      id: 'c1',
+      metadata: {},
+      outputs: [],
+      source: 'print("written by the owner")'
+    }
+  ],
+  metadata: {
+    kernelspec: { display_name: 'Python 3', language: 'python', name: 'python3' }
+  },
+  nbformat: 4,
+  nbformat_minor: 5
+};
+
+async function openGuest(browser: Browser, url: string): Promise<Page> {
+  // A guest has nothing but the link: a fresh context without the owner's header.
+  const context = await browser.newContext({ extraHTTPHeaders: {} });
+  const guest = await context.newPage();
+  await guest.goto(url);
+  await guest.waitForSelector('#jupyterlab-splash', { state: 'detached' });
+  await guest.waitForSelector('.jp-LabShell');
+  return guest;
+}
+
+test('a view link: the guest reads but cannot edit or run, and is shown out on revoke', async ({
+  page,
+  browser
+}) => {
+  await page.contents.uploadContent(
+    JSON.stringify(NOTEBOOK_CONTENT),
+    'text',
+    NOTEBOOK
+  );
+  await page.goto();
+
+  // Owner: open the Share dialog and make a view link.
+  await page
+    .locator('#jp-top-bar')
+    .getByRole('button', { name: 'Share' })
+    .click();
+  const dialog = page.locator('.jp-Dialog');
+  await expect(dialog.getByText('Share this session')).toBeVisible();
+  await expect(dialog.getByRole('checkbox')).not.toBeChecked();
+  await expect(dialog.locator('.jp-CapellaShare-warning')).toContainText(
+    'no access of its own'
+  );
+  await dialog.getByRole('checkbox').check();
+  await dialog.getByLabel('Permission').selectOption('view');
+  await dialog.getByLabel('Expires after').selectOption('3600');
+  await dialog.getByLabel('Label', { exact: true }).fill('Review team');
+  await dialog.getByRole('button', { name: 'Create link' }).click();
+  const urlField = dialog.getByLabel('Session URL');
+  await expect(urlField).toHaveValue(/\?token=csl_/);
+  await expect(dialog.locator('.jp-CapellaShare-warning')).toContainText(
+    'read and download every file'
+  );
+  await expect(dialog.locator('tr', { hasText: 'Review team' })).toContainText(
+    'View only'
+  );
+  await page.screenshot({ path: 'test-results/owner-share-dialog.png' });
+  const url = await urlField.inputValue();
+  expect(url).toContain('/lab?token=csl_');
+
+  // Guest: open the link.
+  const guest = await openGuest(browser, url);
+  const badge = guest.locator('.jp-CapellaShare-guestBadge');
+  await expect(badge).toContainText('View only');
+  await expect(badge).toContainText('Review team');
+  // The owner's token is not in the guest's page.
+  const pageConfig = await guest.evaluate(
+    () => document.getElementById('jupyter-config-data')?.textContent ?? ''
+  );
+  expect(pageConfig).not.toContain('capella-ui-owner-token');
+
+  // The guest opens the notebook: read-only, no kernel.
+  await guest.evaluate(async path => {
+    await (window as any).jupyterapp.commands.execute('docmanager:open', {
+      path
+    });
+  }, NOTEBOOK);
+  const cell = guest.locator('.jp-Notebook .jp-Cell').first();
+  await expect(cell).toContainText('written by the owner');
+  await expect(guest.locator('.jp-CapellaShare-readOnly')).toBeVisible();
+  const editor = cell.locator('.cm-content');
+  await expect(editor).toHaveAttribute('aria-readonly', 'true');
+  await editor.click();
+  await guest.keyboard.type('guest typing');
+  await expect(cell).not.toContainText('guest typing');
+  // Running the cell starts no kernel, adds no cell, asks nothing.
+  await guest.keyboard.press('Escape');
+  await guest.keyboard.press('Shift+Enter');
+  await guest.keyboard.press('b');
+  await expect(
+    guest.getByText('This document is read-only for you').first()
+  ).toBeVisible();
+  await expect(guest.locator('.jp-Notebook .jp-Cell')).toHaveCount(1);
+  await expect(guest.locator('.jp-OutputArea-output')).toHaveCount(0);
+  await expect(guest.locator('.jp-Dialog')).toHaveCount(0);
+  const kernels = await page.request.get('api/kernels');
+  expect(await kernels.json()).toEqual([]);
+  await guest.screenshot({ path: 'test-results/guest-view-only.png' });
+
+  // The owner sees the guest connected, then revokes the link.
+  await expect(
+    dialog.locator('tr', { hasText: 'Review team' })
+  ).not.toContainText('nobody', { timeout: 15000 });
+  await dialog
+    .locator('tr', { hasText: 'Review team' })
+    .getByRole('button', { name: /Revoke/ })
+    .click();
+  await expect(dialog.locator('tr', { hasText: 'Review team' })).toHaveCount(0);
+
+  // The guest is told, at once, that access ended.
+  const ended = guest.locator('.jp-Dialog');
+  await expect(ended.locator('.jp-Dialog-header')).toHaveText(
+    'Your access to this session has ended',
+    { timeout: 5000 }
+  );
+  await expect(ended).toContainText('The owner revoked the link');
+  await guest.screenshot({ path: 'test-results/guest-access-ended.png' });
+  // And the link no longer opens anything.
+  const again = await guest.request.get(url, { maxRedirects: 0 });
+  expect([302, 403]).toContain(again.status());
+  await guest.context().close();
+});
