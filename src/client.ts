@@ -1,10 +1,4 @@
-import {
-  ICreatedLink,
-  IInfo,
-  ILink,
-  ILinkRequest,
-  ISession
-} from './tokens';
+import { ICreatedLink, IInfo, ILink, ILinkRequest, ISession } from './tokens';
 import { requestAPI } from './request';
 
 /**

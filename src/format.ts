@@ -2,29 +2,31 @@ import { nullTranslator, TranslationBundle } from '@jupyterlab/translation';
 
 import { Permission } from './tokens';
 
-const defaultTrans = nullTranslator.load('capella_share');
+/** English, for callers without a translator. */
+const defaultBundle = nullTranslator.load('capella_share');
 
 /**
  * The expiry choices offered in the Share dialog (seconds; null: never).
  */
-export const EXPIRY_CHOICES: ReadonlyArray<{
-  seconds: number | null;
-  label: string;
-}> = [
-  { seconds: 15 * 60, label: '15 minutes' },
-  { seconds: 3600, label: '1 hour' },
-  { seconds: 8 * 3600, label: '8 hours' },
-  { seconds: 24 * 3600, label: '1 day' },
-  { seconds: 7 * 24 * 3600, label: '7 days' },
-  { seconds: null, label: 'Never (until the session ends)' }
-];
+export function expiryChoices(
+  trans: TranslationBundle = defaultBundle
+): ReadonlyArray<{ seconds: number | null; label: string }> {
+  return [
+    { seconds: 15 * 60, label: trans.__('15 minutes') },
+    { seconds: 3600, label: trans.__('1 hour') },
+    { seconds: 8 * 3600, label: trans.__('8 hours') },
+    { seconds: 24 * 3600, label: trans.__('1 day') },
+    { seconds: 7 * 24 * 3600, label: trans.__('7 days') },
+    { seconds: null, label: trans.__('Never (until the session ends)') }
+  ];
+}
 
 /**
  * A short name for a permission, as shown on badges and in lists.
  */
 export function permissionLabel(
   permission: Permission | 'owner',
-  trans: TranslationBundle = defaultTrans
+  trans: TranslationBundle = defaultBundle
 ): string {
   switch (permission) {
     case 'view':
@@ -44,7 +46,7 @@ export function permissionLabel(
  */
 export function warningFor(
   permission: Permission | null,
-  trans: TranslationBundle = defaultTrans
+  trans: TranslationBundle = defaultBundle
 ): string {
   const until = trans.__(
     'until the link expires or you revoke it. Ending the session revokes every link.'
@@ -78,7 +80,7 @@ export function warningFor(
 export function formatRemaining(
   expiresAt: string | null,
   now: number = Date.now(),
-  trans: TranslationBundle = defaultTrans
+  trans: TranslationBundle = defaultBundle
 ): string {
   if (expiresAt === null) {
     return trans.__('never');

@@ -64,7 +64,8 @@ async function handshake(translator: ITranslator): Promise<ISession | null> {
 
 export const sessionPlugin: JupyterFrontEndPlugin<ICapellaShare> = {
   id: PLUGIN_IDS.session,
-  description: 'Checks the capella-share server extension and tells who you are.',
+  description:
+    'Checks the capella-share server extension and tells who you are.',
   autoStart: true,
   provides: ICapellaShare,
   optional: [ITranslator],

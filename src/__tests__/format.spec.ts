@@ -1,5 +1,5 @@
 import {
-  EXPIRY_CHOICES,
+  expiryChoices,
   formatRemaining,
   permissionLabel,
   sameRelease,
@@ -58,9 +58,9 @@ describe('permissionLabel', () => {
   });
 });
 
-describe('EXPIRY_CHOICES', () => {
+describe('expiryChoices', () => {
   it('offers increasing lifetimes and ends with no expiry', () => {
-    const seconds = EXPIRY_CHOICES.map(c => c.seconds);
+    const seconds = expiryChoices().map(c => c.seconds);
     expect(seconds[seconds.length - 1]).toBeNull();
     const finite = seconds.slice(0, -1) as number[];
     expect([...finite].sort((a, b) => a - b)).toEqual(finite);

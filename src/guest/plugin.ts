@@ -14,11 +14,7 @@ import { permissionLabel } from '../format';
 import { socketURL } from '../request';
 import { CommandIDs, ICapellaShare, ISession, PLUGIN_IDS } from '../tokens';
 import { showAccessEnded } from './ended';
-import {
-  bindReadOnlyKeys,
-  makeReadOnly,
-  preventKernelStart
-} from './readonly';
+import { bindReadOnlyKeys, makeReadOnly, preventKernelStart } from './readonly';
 
 /** Close codes the server uses when access ends. */
 const ENDED_CODES: Record<number, 'revoked' | 'expired'> = {
@@ -110,6 +106,7 @@ export const guestPlugin: JupyterFrontEndPlugin<void> = {
     let notice = '';
     app.commands.addCommand(CommandIDs.readOnlyNotice, {
       label: trans.__('This document is read-only for you'),
+      describedBy: { args: { type: 'object', properties: {} } },
       execute: () => {
         Notification.dismiss(notice);
         notice = Notification.info(

@@ -1,11 +1,16 @@
-import { Clipboard, Dialog, Notification, showDialog } from '@jupyterlab/apputils';
+import {
+  Clipboard,
+  Dialog,
+  Notification,
+  showDialog
+} from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { ReactWidget } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { api } from '../client';
 import {
-  EXPIRY_CHOICES,
+  expiryChoices,
   formatRemaining,
   permissionLabel,
   warningFor
@@ -214,12 +219,12 @@ export function ShareBody(props: IShareProps): JSX.Element {
                 );
               }}
             >
-              {EXPIRY_CHOICES.map(choice => (
+              {expiryChoices(trans).map(choice => (
                 <option
                   key={choice.label}
                   value={choice.seconds === null ? 'never' : choice.seconds}
                 >
-                  {trans.__(choice.label)}
+                  {choice.label}
                 </option>
               ))}
             </select>
@@ -326,9 +331,7 @@ export function ShareBody(props: IShareProps): JSX.Element {
 /**
  * Open the Share dialog.
  */
-export async function openShareDialog(
-  props: IShareProps
-): Promise<void> {
+export async function openShareDialog(props: IShareProps): Promise<void> {
   const body = ReactWidget.create(<ShareBody {...props} />);
   body.addClass('jp-CapellaShare-body');
   await showDialog({

@@ -8,7 +8,7 @@ import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { shareIcon, ToolbarButton } from '@jupyterlab/ui-components';
 
 import { CommandIDs, ICapellaShare, Permission, PLUGIN_IDS } from '../tokens';
-import { IShareDefaults, openShareDialog } from './dialog';
+import type { IShareDefaults } from './dialog';
 
 export const sharePlugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_IDS.share,
@@ -31,7 +31,10 @@ export const sharePlugin: JupyterFrontEndPlugin<void> = {
     translator: ITranslator | null
   ) => {
     const trans = (translator ?? nullTranslator).load('capella_share');
-    const defaults: IShareDefaults = { permission: 'view', expiresIn: 8 * 3600 };
+    const defaults: IShareDefaults = {
+      permission: 'view',
+      expiresIn: 8 * 3600
+    };
     let isOwner = false;
     let sessionUrl = '';
 
@@ -47,8 +50,7 @@ export const sharePlugin: JupyterFrontEndPlugin<void> = {
           defaults.permission = settings.get('defaultPermission')
             .composite as Permission;
           defaults.expiresIn = settings.get('defaultExpiry').composite as
-            | number
-            | null;
+            number | null;
         };
         update();
         settings.changed.connect(update);
@@ -61,7 +63,9 @@ export const sharePlugin: JupyterFrontEndPlugin<void> = {
       icon: shareIcon,
       isVisible: () => isOwner,
       isEnabled: () => isOwner,
+      describedBy: { args: { type: 'object', properties: {} } },
       execute: async () => {
+        const { openShareDialog } = await import('./dialog');
         const info = await capella.ready;
         await openShareDialog({
           sessionUrl,
