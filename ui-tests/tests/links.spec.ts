@@ -16,7 +16,11 @@ const NOTEBOOK_CONTENT = {
     }
   ],
   metadata: {
-    kernelspec: { display_name: 'Python 3', language: 'python', name: 'python3' }
+    kernelspec: {
+      display_name: 'Python 3',
+      language: 'python',
+      name: 'python3'
+    }
   },
   nbformat: 4,
   nbformat_minor: 5
