@@ -23,6 +23,8 @@ export function makeReadOnly(widget: DocumentWidget): void {
   if (content instanceof Notebook) {
     const lockCells = () => {
       for (const cell of content.widgets) {
+        // Locally only: writing "editable: false" into the notebook would change it.
+        cell.syncEditable = false;
         cell.readOnly = true;
       }
     };

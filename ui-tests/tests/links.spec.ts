@@ -110,6 +110,14 @@ test('a view link: the guest reads but cannot edit or run, and is shown out on r
   await expect(guest.locator('.jp-Notebook .jp-Cell')).toHaveCount(1);
   await expect(guest.locator('.jp-OutputArea-output')).toHaveCount(0);
   await expect(guest.locator('.jp-Dialog')).toHaveCount(0);
+  // Locking the cells did not write "editable: false" into the notebook.
+  const editable = await guest.evaluate(() => {
+    const panel = (window as any).jupyterapp.shell.currentWidget;
+    return panel.content.widgets.map((cell: any) =>
+      cell.model.sharedModel.getMetadata('editable')
+    );
+  });
+  expect(editable).toEqual([undefined]);
   const kernels = await page.request.get('api/kernels');
   expect(await kernels.json()).toEqual([]);
   await guest.screenshot({ path: 'test-results/guest-view-only.png' });
