@@ -64,10 +64,32 @@ class ConnectionRegistry(LoggingConfigurable):
 
     def close_link(self, link: ShareLink, reason: str) -> None:
         sockets = self._sockets.pop(link.id, None) or {}
-        handlers = [handler for handler in list(sockets) if handler.ws_connection is not None]
-        for handler in handlers:
-            handler.close(CLOSE_CODES.get(reason, 4001), CLOSE_REASONS.get(reason))
-        if handlers:
-            self.log.info(
-                "capella-share: closed %d websocket(s) of link %s", len(handlers), link.id
-            )
+        code, message = CLOSE_CODES.get(reason, 4001), CLOSE_REASONS.get(reason)
+        closed = 0
+        for handler in list(sockets):
+            if handler.ws_connection is not None:
+                handler.close(code, message)
+                closed += 1
+            else:
+                _close_once_open(handler, code, message)
+        if closed:
+            self.log.info("capella-share: closed %d websocket(s) of link %s", closed, link.id)
+
+
+def _close_once_open(handler: WebSocketHandler, code: int, message: str | None) -> None:
+    """Close a socket the moment it opens.
+
+    A socket is tracked when its request is authenticated, but it opens only after
+    its handler's own checks (a kernel socket first waits for the kernel). If the
+    link ends in between, closing now does nothing and the socket would outlive
+    the link; so the handler closes it as soon as it has opened instead.
+    """
+    handler_open = handler.open
+
+    async def open_then_close(*args, **kwargs):
+        result = handler_open(*args, **kwargs)
+        if result is not None:
+            await result
+        handler.close(code, message)
+
+    handler.open = open_then_close  # type:ignore[method-assign]

@@ -7,6 +7,7 @@ import math
 import typing as t
 import urllib.parse
 
+from jupyter_core.utils import ensure_async
 from jupyter_server.auth.decorator import authorized, ws_authenticated
 from jupyter_server.base.handlers import APIHandler, JupyterHandler
 from jupyter_server.base.websocket import WebSocketMixin
@@ -174,21 +175,23 @@ class LinksHandler(CapellaShareHandler):
                     400, f"expires_in is required: links on this server last at most {limit} s."
                 )
             return None
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or not math.isfinite(value)
-        ):
+        if isinstance(value, bool) or not isinstance(value, int | float):
             raise web.HTTPError(400, "expires_in must be a number of seconds or null.")
-        if value <= 0:
+        try:
+            seconds = float(value)
+        except OverflowError:  # an integer beyond any float: JSON allows it
+            seconds = math.inf if value > 0 else -math.inf
+        if math.isnan(seconds):
+            raise web.HTTPError(400, "expires_in must be a number of seconds or null.")
+        if seconds <= 0:
             raise web.HTTPError(400, "expires_in must be a positive number of seconds.")
-        if limit and value > limit:
+        if limit and seconds > limit:
             raise web.HTTPError(400, f"expires_in must be at most {limit} s on this server.")
-        if value > 10 * 365 * 24 * 3600:
+        if seconds > 10 * 365 * 24 * 3600:
             raise web.HTTPError(
                 400, "expires_in must be at most ten years; use null for no expiry."
             )
-        return float(value)
+        return seconds
 
     @staticmethod
     def _path(value: t.Any) -> str:
@@ -228,7 +231,10 @@ class SessionSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
         user = self.current_user
         if user is None:
             raise web.HTTPError(403)
-        if not self.authorizer.is_authorized(self, user, "read", self.auth_resource):
+        # the configured Authorizer may answer asynchronously
+        if not await ensure_async(
+            self.authorizer.is_authorized(self, user, "read", self.auth_resource)
+        ):
             raise web.HTTPError(403)
 
     @ws_authenticated

@@ -113,6 +113,11 @@ class GuestIdentityMixin:
         else:
             super().set_login_cookie(handler, user)  # type:ignore[misc]
 
+    def clear_login_cookie(self, handler: web.RequestHandler) -> None:
+        # logging out (the Lab's File > Log Out) must end a guest's session too
+        handler.clear_cookie(self.guest_cookie_name(handler), path=handler.base_url)  # type:ignore[attr-defined]
+        super().clear_login_cookie(handler)  # type:ignore[misc]
+
     def update_user(self, handler: web.RequestHandler, user_data: dict[str, str]) -> User:
         user = handler.current_user
         if not isinstance(user, Guest):

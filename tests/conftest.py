@@ -3,6 +3,7 @@ to act as the owner or as a guest holding a link."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import typing as t
 
@@ -77,3 +78,151 @@ def capella(jp_serverapp):
     """The loaded CapellaShareApp."""
     apps = jp_serverapp.extension_manager.extension_apps["capella_share"]
     return next(iter(apps))
+
+
+#: jupyter_server_terminals' TermSocket.get checks the user itself but carries no
+#: @ws_authenticated, so jupyter_server warns when the extension loads; under
+#: filterwarnings=error that warning would stop terminals from loading at all.
+TERMSOCKET_AUTH_WARNING = (
+    "ignore:Extension endpoints without @allow_unauthenticated, @ws_authenticated, "
+    r"nor @web.authenticated.\s+- GET of TermSocket registered for \S+$"
+    ":jupyter_server.utils.JupyterServerAuthWarning"
+)
+
+#: Figures tests report for the run's summary (e.g. revoke -> websocket close times).
+_REPORT: dict[str, list[str]] = {}
+
+
+def pytest_configure(config):
+    config.addinivalue_line("filterwarnings", TERMSOCKET_AUTH_WARNING)
+
+
+def pytest_terminal_summary(terminalreporter):
+    for title, lines in _REPORT.items():
+        terminalreporter.section(title)
+        for line in lines:
+            terminalreporter.write_line(line)
+
+
+@pytest.fixture
+def report():
+    """Record a line for the end-of-run summary: ``report(section, line)``."""
+
+    def _report(section: str, line: str) -> None:
+        _REPORT.setdefault(section, []).append(line)
+
+    return _report
+
+
+@pytest.fixture
+def browser_host(jp_http_port):
+    """The Host a browser would send. Login cookies are named after the host, and
+    jp_ws_fetch connects to ``localhost``, so cookie tests use that name throughout."""
+    return f"localhost:{jp_http_port}"
+
+
+@pytest.fixture
+def guest_login(fetch, browser_host):
+    """Open ``lab?token=<link token>`` as a browser would; return the headers that
+    browser sends afterwards: its cookies, and no Authorization header."""
+
+    async def _login(token: str) -> dict[str, str]:
+        response = await fetch(
+            "lab", params={"token": token}, token="", headers={"Host": browser_host}
+        )
+        assert response.code == 200, response.code
+        cookies = [c.split(";", 1)[0] for c in response.headers.get_list("Set-Cookie")]
+        assert any("-guest=" in cookie for cookie in cookies), cookies
+        return {"Authorization": "", "Host": browser_host, "Cookie": "; ".join(cookies)}
+
+    return _login
+
+
+@pytest.fixture
+def ws_connect(jp_ws_fetch):
+    """Open a websocket as the owner (default), with a token, or with given headers."""
+
+    async def _connect(*parts, token: str | None = None, headers=None, **kwargs):
+        headers = dict(headers or {})
+        if token is not None:
+            headers["Authorization"] = f"token {token}" if token else ""
+        return await jp_ws_fetch(*parts, headers=headers, **kwargs)
+
+    return _connect
+
+
+@pytest.fixture
+def ws_status(ws_connect):
+    """101 if the websocket opens (it is closed again at once), else the HTTP code."""
+
+    async def _status(*parts, **kwargs) -> int:
+        try:
+            connection = await ws_connect(*parts, **kwargs)
+        except HTTPClientError as error:
+            return error.code
+        connection.close()
+        return 101
+
+    return _status
+
+
+async def wait_closed(connection, timeout: float = 10) -> tuple[int | None, str | None]:
+    """Read from a websocket until the server closes it; return (code, reason).
+
+    The client side is closed too: tornado warns about a client connection that
+    was only ever closed by the server."""
+
+    async def _drain():
+        while await connection.read_message() is not None:
+            pass
+
+    try:
+        await asyncio.wait_for(_drain(), timeout)
+    finally:
+        connection.close()
+    return connection.close_code, connection.close_reason
+
+
+async def still_open(connection, wait: float = 0.3) -> bool:
+    """Whether the server keeps this websocket open for ``wait`` seconds."""
+
+    async def _closed():
+        while await connection.read_message() is not None:
+            pass
+
+    try:
+        await asyncio.wait_for(_closed(), wait)
+    except TimeoutError:
+        return True
+    return False
+
+
+# -- project shares ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def shares_api(fetch):
+    """Call ``api/capella-share/shares[/...]``: ``await shares_api("POST", body={...})``,
+    ``await shares_api("DELETE", "demo", "model", body={"confirm": ...}, token=...)``."""
+
+    async def _call(method: str = "GET", *parts: str, body: t.Any = None, **kwargs) -> Response:
+        if body is not None:
+            kwargs["body"] = body if isinstance(body, str | bytes) else json.dumps(body)
+            kwargs["allow_nonstandard_methods"] = True
+        return await fetch("api", "capella-share", "shares", *parts, method=method, **kwargs)
+
+    return _call
+
+
+@pytest.fixture
+def make_share(shares_api):
+    """Create a share as the owner; return its model."""
+
+    async def _make(project: str, model: str, permission: str = "read-write") -> dict:
+        response = await shares_api(
+            "POST", body={"project": project, "model": model, "permission": permission}
+        )
+        assert response.code == 201, response.body
+        return response.json()
+
+    return _make
