@@ -90,7 +90,11 @@ class GuestIdentityMixin:
                 return None  # a stale or forged link token never falls through
             guest = self._guest_from_cookie(handler, links)
             if guest is None or guest.link_id != link.id:
-                guest = self._new_guest(link)
+                # A browser opening the link (?token=) becomes a guest of its own and
+                # keeps it in a cookie; a script sending the token in a header is the
+                # link's one API guest, the same on every request.
+                in_url = bool(handler.get_argument("token", ""))
+                guest = self._new_guest(link, secrets.token_hex(3) if in_url else "api")
                 self._set_guest_cookie(handler, guest)
             handler._token_authenticated = True  # type:ignore[attr-defined]
             return self._seen(handler, guest)
@@ -139,10 +143,10 @@ class GuestIdentityMixin:
         return model
 
     # -- guests ----------------------------------------------------------------------
-    def _new_guest(self, link: ShareLink) -> Guest:
+    def _new_guest(self, link: ShareLink, suffix: str) -> Guest:
         name = _guest_name(link)
         return Guest(
-            username=f"guest-{link.id}-{secrets.token_hex(3)}",
+            username=f"guest-{link.id}-{suffix}",
             name=name,
             display_name=name,
             initials=_initials(name),

@@ -74,7 +74,8 @@ async def test_links_are_listed_without_tokens(fetch, make_link, capella):
         assert "token" not in link and "token_hash" not in link
         assert set(link) >= {"id", "label", "permission", "created", "expires_at", "connections"}
     for token in tokens:
-        secret = token.rsplit("_", 1)[-1]
+        secret = token[len("csl_") + 12 + 1 :]  # the secret may itself contain "_"
+        assert len(secret) == 43
         assert secret not in response.body.decode()
 
 
@@ -282,6 +283,20 @@ async def test_a_guest_has_an_identity_of_its_own(level, fetch, make_link, guest
     assert (
         "token" not in (await fetch("api", "capella-share", "session", token=token)).body.decode()
     )
+
+
+async def test_a_script_with_the_token_in_a_header_is_one_stable_guest(
+    fetch, make_link, guest_login
+):
+    model, token = await make_link("view")
+    first = (await fetch("api", "me", token=token)).json()["identity"]
+    again = (await fetch("api", "me", token=token)).json()["identity"]
+    assert first["username"] == again["username"] == f"guest-{model['id']}-api"
+    # two browsers opening the same link are two guests
+    one = (await fetch("api", "me", headers=await guest_login(token))).json()["identity"]
+    two = (await fetch("api", "me", headers=await guest_login(token))).json()["identity"]
+    assert one["username"] != two["username"]
+    assert first["username"] not in (one["username"], two["username"])
 
 
 async def test_a_guest_renames_only_itself(
