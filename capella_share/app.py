@@ -7,7 +7,7 @@ import typing as t
 
 from jupyter_server.extension.application import ExtensionApp
 from tornado.ioloop import IOLoop
-from traitlets import Bool, Enum, Int, default
+from traitlets import Bool, Enum, Int, Type, Unicode, default
 
 from . import policy
 from .authorizer import PolicyAuthorizerMixin
@@ -15,10 +15,22 @@ from .connections import ConnectionRegistry
 from .identity import CONNECTIONS_SETTING, LINKS_SETTING, GuestIdentityMixin, principal_of
 from .links import LinkRegistry
 from .routeguard import guard_routes
+from .shares import (
+    MANIFEST_ENV,
+    LocalShareRegistry,
+    ManifestShareProvider,
+    ReadOnlyShareGuardMixin,
+    ShareProvider,
+)
+from .shares.handlers import SHARES_OFF_SETTING, SHARES_SETTING
+from .shares.provider import is_within
 
 #: Lab plugins that would contradict ours: jupyter-collaboration's share button
 #: puts the owner's token in the link it offers.
 DISABLED_PLUGINS = ("@jupyter/collaboration-extension:shared-link",)
+
+#: Lab plugins a guest has no use for: they would ask to change the owner's settings.
+GUEST_DISABLED_PLUGINS = ("@jupyterlab/apputils-extension:announcements",)
 
 
 def _composed(mixin: type, base: type) -> type:
@@ -26,6 +38,17 @@ def _composed(mixin: type, base: type) -> type:
     if issubclass(base, mixin):
         return base
     return type(f"CapellaShare{base.__name__}", (mixin, base), {"__module__": base.__module__})
+
+
+def _keep_composed(mixin: type) -> t.Callable[[t.Any], None]:
+    """A trait observer that puts ``mixin`` back in front of any class assigned."""
+
+    def observe(change: t.Any) -> None:
+        composed = _composed(mixin, change["new"])
+        if composed is not change["new"]:
+            change["owner"].set_trait(change["name"], composed)
+
+    return observe
 
 
 class CapellaShareApp(ExtensionApp):
@@ -56,6 +79,41 @@ class CapellaShareApp(ExtensionApp):
         help="The permission of a link whose creation request names none.",
     )
 
+    share_provider_class = Type(
+        klass=ShareProvider,
+        config=True,
+        help="""Where project shares come from. LocalShareRegistry: a registry the
+        owner manages from the Lab panel, the REST API and `jupyter capella-share
+        shares`. ManifestShareProvider: the JSON manifest named by manifest_path,
+        written by the platform that started the session; nothing can be changed
+        here. Default: ManifestShareProvider when a manifest is named, else
+        LocalShareRegistry.""",
+    )
+
+    shares_root = Unicode(
+        "",
+        config=True,
+        help="""The folder project shares are made in, as
+        <shares_root>/<project-slug>/<model-slug>. A relative path is taken from the
+        server's root directory, and the folder must lie inside it (so shares show
+        in the file browser). Default: the root directory itself.""",
+    )
+
+    manifest_path = Unicode(
+        config=True,
+        help=f"""The platform's share manifest (JSON; see docs/shares.md). Default:
+        the {MANIFEST_ENV} environment variable. Naming one makes
+        ManifestShareProvider the default share provider.""",
+    )
+
+    @default("share_provider_class")
+    def _share_provider_class_default(self) -> type[ShareProvider]:
+        return ManifestShareProvider if self.manifest_path else LocalShareRegistry
+
+    @default("manifest_path")
+    def _manifest_path_default(self) -> str:
+        return os.environ.get(MANIFEST_ENV, "")
+
     @default("max_link_lifetime")
     def _max_link_lifetime_default(self) -> int | None:
         return None
@@ -67,7 +125,10 @@ class CapellaShareApp(ExtensionApp):
 
     @property
     def features(self) -> list[str]:
-        return ["links"] if self.allow_token_links else []
+        features = ["links"] if self.allow_token_links else []
+        if getattr(self, "shares", None) is not None:
+            features.append("shares")
+        return features
 
     # -- wiring -------------------------------------------------------------------------
     def _link_jupyter_server_extension(self, serverapp: t.Any) -> None:
@@ -78,6 +139,23 @@ class CapellaShareApp(ExtensionApp):
             GuestIdentityMixin, serverapp.identity_provider_class
         )
         serverapp.authorizer_class = _composed(PolicyAuthorizerMixin, serverapp.authorizer_class)
+        # Extensions linked after this one re-apply the server's config: an operator's
+        # (or JupyterHub's) configured classes would come back without ours in front.
+        serverapp.observe(_keep_composed(GuestIdentityMixin), "identity_provider_class")
+        serverapp.observe(_keep_composed(PolicyAuthorizerMixin), "authorizer_class")
+        # Read-only project shares are enforced in the contents manager. Extensions
+        # linked after this one re-apply the server's config, which may name a
+        # contents manager class again: compose onto every class it is given.
+        serverapp.contents_manager_class = _composed(
+            ReadOnlyShareGuardMixin, serverapp.contents_manager_class
+        )
+        serverapp.observe(self._guard_contents_manager_class, "contents_manager_class")
+
+    @staticmethod
+    def _guard_contents_manager_class(change: t.Any) -> None:
+        composed = _composed(ReadOnlyShareGuardMixin, change["new"])
+        if composed is not change["new"]:
+            change["owner"].contents_manager_class = composed
 
     def initialize_settings(self) -> None:
         self.links = LinkRegistry(parent=self, log=self.log)
@@ -94,6 +172,8 @@ class CapellaShareApp(ExtensionApp):
             )
             self.allow_token_links = False
         self.settings.update({LINKS_SETTING: self.links, CONNECTIONS_SETTING: self.connections})
+        self.shares = self._start_shares()
+        self.settings.update({SHARES_SETTING: self.shares, SHARES_OFF_SETTING: self._shares_off})
         previous_hook = settings.get("page_config_hook")
         settings["page_config_hook"] = lambda handler, config: self.page_config_hook(
             handler, previous_hook(handler, config) if previous_hook else config
@@ -101,8 +181,10 @@ class CapellaShareApp(ExtensionApp):
 
     def initialize_handlers(self) -> None:
         from .handlers import default_handlers
+        from .shares.handlers import shares_handlers
 
         self.handlers.extend(default_handlers())
+        self.handlers.extend(shares_handlers())
         router = self.serverapp.web_app.default_router
         guard_routes(router)
         # Extensions that load after this one (JupyterLab's) add their routes later.
@@ -118,11 +200,80 @@ class CapellaShareApp(ExtensionApp):
         config["disabledExtensions"] = [*disabled, *DISABLED_PLUGINS]
         principal = principal_of(handler.current_user)
         if not principal.is_owner:
+            config["disabledExtensions"] += GUEST_DISABLED_PLUGINS
             config["token"] = ""
             config["terminalsAvailable"] = config.get("terminalsAvailable", False) and (
                 policy.allows(principal, policy.EXECUTE, "terminals")
             )
         return config
 
+    # -- project shares ----------------------------------------------------------------------
+    def _start_shares(self) -> ShareProvider | None:
+        """The share provider, installed into the policy; None (and why, in
+        ``_shares_off``) when shares cannot be offered safely."""
+        self._shares_off = ""
+        contents_manager = self.serverapp.contents_manager
+        if not isinstance(contents_manager, ReadOnlyShareGuardMixin):
+            return self._no_shares(
+                "the server's contents manager is not capella-share's, so read-only "
+                "shares could not be enforced"
+            )
+        root_dir = os.path.realpath(
+            getattr(contents_manager, "root_dir", None) or self.serverapp.root_dir
+        )
+        shares_root = os.path.realpath(os.path.join(root_dir, os.path.expanduser(self.shares_root)))
+        if not is_within(shares_root, root_dir):
+            return self._no_shares(
+                f"CapellaShareApp.shares_root ({self.shares_root!r}, that is {shares_root}) lies "
+                f"outside the server's root directory {root_dir}; choose a folder inside it"
+            )
+        options: dict[str, t.Any] = {"root_dir": root_dir, "shares_root": shares_root}
+        if issubclass(self.share_provider_class, ManifestShareProvider):
+            if not self.manifest_path:
+                return self._no_shares(
+                    f"the manifest provider needs CapellaShareApp.manifest_path or {MANIFEST_ENV}"
+                )
+            options["manifest_path"] = os.path.abspath(os.path.expanduser(self.manifest_path))
+        elif not os.path.isdir(shares_root):
+            os.makedirs(shares_root, exist_ok=True)
+        try:
+            provider = self.share_provider_class(parent=self, log=self.log, **options)
+            provider.refresh(force=True)
+        except Exception as error:
+            return self._no_shares(f"the share provider could not start: {error}")
+        contents_manager.share_provider = provider
+        policy.set_read_only_paths(provider.is_read_only)
+        self.log.info(
+            "capella-share: project shares in %s, from %s", shares_root, provider.describe()
+        )
+        future = IOLoop.current().run_in_executor(None, provider.clean_trash)
+        future.add_done_callback(self._trash_cleaned)
+        return provider
+
+    def _no_shares(self, reason: str) -> None:
+        self._shares_off = reason
+        self.log.error("capella-share: project shares are off: %s.", reason)
+        return None
+
+    def _trash_cleaned(self, future: t.Any) -> None:
+        if future.cancelled():
+            return
+        if future.exception() is not None:
+            self.log.error(
+                "capella-share: could not finish an interrupted share delete: %s",
+                future.exception(),
+            )
+            return
+        files, size = future.result()
+        if files:
+            self.log.info(
+                "capella-share: finished an interrupted share delete (%d files, %d bytes)",
+                files,
+                size,
+            )
+
     async def stop_extension(self) -> None:
         self.links.close()
+        if getattr(self, "shares", None) is not None:
+            policy.set_read_only_paths(lambda path: False)
+            self.shares.close()

@@ -45,7 +45,7 @@ TABLE: dict[str, dict[Level, str]] = {
     # running code
     "kernels": {Level.VIEW: _R, Level.EDIT: _RWX, Level.FULL: _RWX},
     "sessions": {Level.VIEW: _R, Level.EDIT: _RWX, Level.FULL: _RWX},
-    "lsp": {Level.VIEW: _NONE, Level.EDIT: _RWX, Level.FULL: _RWX},
+    "lsp": {Level.VIEW: _R, Level.EDIT: _RWX, Level.FULL: _RWX},
     "terminals": {Level.VIEW: _NONE, Level.EDIT: _NONE, Level.FULL: _RWX},
     "events": {Level.VIEW: _RX, Level.EDIT: _RX, Level.FULL: _RWX},
     # the owner's configuration

@@ -1,0 +1,221 @@
+"""``jupyter capella-share``: manage project shares from a shell.
+
+    jupyter capella-share shares list [--json]
+    jupyter capella-share shares create PROJECT MODEL [--permission read-write|read-only]
+    jupyter capella-share shares set-permission PROJECT MODEL PERMISSION
+    jupyter capella-share shares delete PROJECT MODEL [--confirm PROJECT/MODEL]
+    jupyter capella-share shares archive PROJECT MODEL [--output FILE]
+
+PROJECT and MODEL are names ("Demo project") or their folder names ("demo-project").
+The registry is the one the server uses; a running server sees changes within a second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import typing as t
+
+from . import __version__
+from .shares import MANIFEST_ENV, LocalShareRegistry, ManifestShareProvider, ShareError
+from .shares.archive import zip_chunks
+from .shares.deletion import empty_trash, remove_tree
+from .shares.provider import PERMISSIONS, READ_WRITE, ShareProvider, is_within, slug_of
+from .shares.stats import measure
+
+
+class CommandError(Exception):
+    """Printed as ``error: <message>``; exit status 1."""
+
+
+def _provider(args: argparse.Namespace) -> ShareProvider:
+    root_dir = os.path.realpath(os.path.expanduser(args.root_dir))
+    if not os.path.isdir(root_dir):
+        raise CommandError(f"the root directory {root_dir} does not exist")
+    shares_root = os.path.realpath(os.path.join(root_dir, os.path.expanduser(args.shares_root)))
+    if not is_within(shares_root, root_dir):
+        raise CommandError(
+            f"the shares root {shares_root} lies outside the root directory {root_dir}"
+        )
+    manifest = args.manifest or os.environ.get(MANIFEST_ENV, "")
+    provider: ShareProvider
+    if manifest:
+        provider = ManifestShareProvider(
+            root_dir=root_dir, shares_root=shares_root, manifest_path=os.path.abspath(manifest)
+        )
+    else:
+        os.makedirs(shares_root, exist_ok=True)
+        options = {"db_path": os.path.expanduser(args.db)} if args.db else {}
+        provider = LocalShareRegistry(root_dir=root_dir, shares_root=shares_root, **options)
+    provider.refresh(force=True)
+    problem = getattr(provider, "error", None)
+    if problem:
+        raise CommandError(problem)
+    return provider
+
+
+def _key(provider: ShareProvider, project: str, model: str) -> tuple[str, str]:
+    share = provider.get_share(slug_of(project, "project"), slug_of(model, "model"))
+    return share.project, share.model
+
+
+def _size(value: int) -> str:
+    size = float(value)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{value} B"
+
+
+def cmd_list(provider: ShareProvider, args: argparse.Namespace) -> None:
+    shares = provider.list_shares()
+    models = [provider.model(share, measure(provider.os_path(share))) for share in shares]
+    if args.json:
+        print(json.dumps({"shares": models, "managed": provider.managed}, indent=2))
+        return
+    if not models:
+        print(f"No project shares yet (shares root: {provider.shares_root}).")
+        return
+    for model in models:
+        counts = "missing" if not model["exists"] else f"{model['files']} files"
+        if model["exists"]:
+            counts += f", {_size(model['bytes'])}"
+        print(
+            f"{model['project']}/{model['model']}\t{model['permission']}\t{counts}\t{model['path']}"
+        )
+
+
+def cmd_create(provider: ShareProvider, args: argparse.Namespace) -> None:
+    try:
+        share = provider.create(args.project, args.model, args.permission)
+    except ShareError as error:
+        if error.status != 409 or not args.exist_ok:
+            raise
+        project, model = _key(provider, args.project, args.model)
+        share = provider.set_permission(project, model, args.permission)
+        print(f"{share.key} exists; it is {share.permission}: {share.path}")
+        return
+    print(f"Created the {share.permission} share {share.key}: {share.path}")
+
+
+def cmd_set_permission(provider: ShareProvider, args: argparse.Namespace) -> None:
+    share = provider.set_permission(*_key(provider, args.project, args.model), args.permission)
+    print(f"{share.key} is {share.permission}")
+
+
+def cmd_delete(provider: ShareProvider, args: argparse.Namespace) -> None:
+    project, model = _key(provider, args.project, args.model)
+    confirm = args.confirm
+    if confirm is None:
+        if not sys.stdin.isatty():
+            raise CommandError(f"deleting is irrevocable: add --confirm {project}/{model}")
+        print(f"This removes every file of {project}/{model} for good. There is no undo.")
+        confirm = input(f"Type {project}/{model} to delete it: ").strip()
+    trashed = provider.move_out_of_sight(project, model, confirm)
+    files, size = remove_tree(trashed) if trashed else (0, 0)
+    print(f"Deleted {project}/{model}: {files} files, {_size(size)}")
+
+
+def cmd_archive(provider: ShareProvider, args: argparse.Namespace) -> None:
+    project, model = _key(provider, args.project, args.model)
+    share = provider.get_share(project, model)
+    output = args.output or f"{project}-{model}.zip"
+    chunks = zip_chunks(provider.os_path(share), share.model)
+    if output == "-":
+        for chunk in chunks:
+            sys.stdout.buffer.write(chunk)
+        return
+    partial = f"{output}.part"
+    with open(partial, "wb") as target:
+        for chunk in chunks:
+            target.write(chunk)
+    shutil.move(partial, output)
+    print(f"Wrote {output}")
+
+
+def cmd_clean(provider: ShareProvider, args: argparse.Namespace) -> None:
+    files, size = empty_trash(provider.shares_root)
+    print(f"Removed {files} files ({_size(size)}) left by interrupted deletes")
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="jupyter capella-share", description="Manage capella-share project shares."
+    )
+    top.add_argument("--version", action="version", version=__version__)
+    commands = top.add_subparsers(dest="command", required=True)
+    shares = commands.add_parser("shares", help="project notebook shares")
+    shares.add_argument(
+        "--root-dir",
+        default=os.getcwd(),
+        help="the Jupyter server's root directory (default: the current directory)",
+    )
+    shares.add_argument(
+        "--shares-root",
+        default="",
+        help="where shares are made, relative to the root directory (default: the root)",
+    )
+    shares.add_argument("--db", default="", help="the registry file (default: the server's)")
+    shares.add_argument(
+        "--manifest", default="", help=f"a platform manifest to read (default: ${MANIFEST_ENV})"
+    )
+    actions = shares.add_subparsers(dest="action", required=True)
+
+    listing = actions.add_parser("list", help="list shares with their permission and size")
+    listing.add_argument("--json", action="store_true", help="print JSON")
+    listing.set_defaults(run=cmd_list)
+
+    create = actions.add_parser("create", help="make a share folder")
+    create.add_argument("project")
+    create.add_argument("model")
+    create.add_argument("--permission", choices=PERMISSIONS, default=READ_WRITE)
+    create.add_argument(
+        "--exist-ok",
+        action="store_true",
+        help="if the share exists, only set its permission",
+    )
+    create.set_defaults(run=cmd_create)
+
+    permission = actions.add_parser("set-permission", help="make a share read-write or read-only")
+    permission.add_argument("project")
+    permission.add_argument("model")
+    permission.add_argument("permission", choices=PERMISSIONS)
+    permission.set_defaults(run=cmd_set_permission)
+
+    delete = actions.add_parser("delete", help="delete a share and all its files, irrevocably")
+    delete.add_argument("project")
+    delete.add_argument("model")
+    delete.add_argument("--confirm", help="PROJECT/MODEL (folder names), to confirm")
+    delete.set_defaults(run=cmd_delete)
+
+    archive = actions.add_parser("archive", help="write a share as a zip")
+    archive.add_argument("project")
+    archive.add_argument("model")
+    archive.add_argument("-o", "--output", help="the zip file ('-' for stdout)")
+    archive.set_defaults(run=cmd_archive)
+
+    clean = actions.add_parser("clean", help="finish deletes a crash interrupted")
+    clean.set_defaults(run=cmd_clean)
+    return top
+
+
+def main(argv: t.Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        provider = _provider(args)
+        try:
+            args.run(provider, args)
+        finally:
+            provider.close()
+    except (ShareError, CommandError) as error:
+        print(f"error: {getattr(error, 'message', error)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
