@@ -97,10 +97,61 @@ export namespace CommandIDs {
 export const PLUGIN_IDS = {
   session: 'capella-share:session',
   share: 'capella-share:share',
-  guest: 'capella-share:guest'
+  guest: 'capella-share:guest',
+  shares: 'capella-share:shares'
 };
 
 /**
  * The release of this Lab extension; a jest test keeps it equal to package.json.
  */
 export const FRONTEND_VERSION = '0.1.0';
+
+/**
+ * A project share's permission in this session.
+ */
+export type SharePermission = 'read-write' | 'read-only';
+
+/**
+ * A project share as listed by GET shares.
+ */
+export interface IProjectShare {
+  project: string;
+  model: string;
+  project_name: string;
+  model_name: string;
+  path: string;
+  permission: SharePermission;
+  /** null while the server is still counting */
+  files: number | null;
+  bytes: number | null;
+  modified: string | null;
+  exists: boolean;
+  filesystem_read_only: boolean;
+  created: string | null;
+}
+
+/**
+ * GET shares.
+ */
+export interface IShareList {
+  shares: IProjectShare[];
+  /** true: the platform's manifest decides; nothing can be changed here */
+  managed: boolean;
+  source: string;
+  /** where new shares are made, as a contents path ('' for the root) */
+  shares_root: string;
+  /** why the platform's manifest could not be used, if it could not */
+  problem: string | null;
+}
+
+/**
+ * DELETE shares/{project}/{model}.
+ */
+export interface IDeletedShare {
+  deleted_files: number;
+  deleted_bytes: number;
+}
+
+export namespace ShareCommandIDs {
+  export const openPanel = 'capella-share:open-shares-panel';
+}
