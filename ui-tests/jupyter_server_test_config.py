@@ -5,6 +5,7 @@ header); guests come in through share links made in the UI, as in real use.
 """
 
 import os
+from tempfile import mkdtemp
 
 from jupyterlab.galata import configure_jupyter_server
 
@@ -16,3 +17,5 @@ c.ServerApp.disable_check_xsrf = False  # noqa: F821
 c.ServerApp.ip = "127.0.0.1"  # noqa: F821
 c.ServerApp.allow_root = True  # noqa: F821
 c.ServerApp.port = int(os.environ.get("CAPELLA_UI_PORT", "8888"))  # noqa: F821
+# The share registry of this test server only, not the user's.
+c.LocalShareRegistry.db_path = os.path.join(mkdtemp(prefix="capella-ui-"), "shares.sqlite")  # noqa: F821
