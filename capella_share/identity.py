@@ -55,6 +55,18 @@ def _initials(name: str) -> str:
     return "".join(word[0] for word in name.split()[:2]).upper() or "G"
 
 
+def _guest(link: ShareLink, username: str, name: str) -> Guest:
+    """A guest of ``link``: its permission always comes from the link itself."""
+    return Guest(
+        username=username,
+        name=name,
+        display_name=name,
+        initials=_initials(name),
+        link_id=link.id,
+        permission=link.permission,
+    )
+
+
 def _guest_name(link: ShareLink) -> str:
     return link.label or f"{link.permission.capitalize()} guest"
 
@@ -144,15 +156,7 @@ class GuestIdentityMixin:
 
     # -- guests ----------------------------------------------------------------------
     def _new_guest(self, link: ShareLink, suffix: str) -> Guest:
-        name = _guest_name(link)
-        return Guest(
-            username=f"guest-{link.id}-{suffix}",
-            name=name,
-            display_name=name,
-            initials=_initials(name),
-            link_id=link.id,
-            permission=link.permission,
-        )
+        return _guest(link, f"guest-{link.id}-{suffix}", _guest_name(link))
 
     def _set_guest_cookie(self, handler: web.RequestHandler, guest: Guest) -> None:
         value = json.dumps(
@@ -181,14 +185,7 @@ class GuestIdentityMixin:
             handler.clear_cookie(name, path=handler.base_url)  # type:ignore[attr-defined]
             return None
         link.last_used = utcnow()
-        return Guest(
-            username=username,
-            name=display,
-            display_name=display,
-            initials=_initials(display),
-            link_id=link.id,
-            permission=link.permission,
-        )
+        return _guest(link, username, display)
 
     def _seen(self, handler: web.RequestHandler, guest: Guest) -> Guest:
         if isinstance(handler, WebSocketHandler):
