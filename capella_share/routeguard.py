@@ -1,30 +1,26 @@
-"""Policy checks for Lab handlers that jupyter_server's Authorizer never sees.
+"""Policy checks for handlers that jupyter_server's Authorizer never sees (in full).
 
 JupyterLab's workspaces, settings, extension-manager, plugin-manager and build
 handlers are only ``@web.authenticated``: any logged-in visitor may write to
-them. For guests we put the policy in front of them by giving each such route a
-subclass whose ``prepare`` asks the policy.
+them. jupyter-collaboration's document websocket checks ``read`` once, then relays
+every edit. We put the policy in front of each such route by replacing its handler
+class with a guarded subclass made by the route's guard factory.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from tornado import web
 from tornado.routing import Router
 
-from . import policy
+from . import policy, rtc
 from .identity import Guest, principal_of
 
-#: Handler classes (module.qualname) -> the policy resource they act on.
-UNGUARDED_ROUTES = {
-    "jupyterlab_server.workspaces_handler.WorkspacesHandler": "workspaces",
-    "jupyterlab_server.settings_handler.SettingsHandler": "settings",
-    "jupyterlab.handlers.extension_manager_handler.ExtensionHandler": "lab:extensions",
-    "jupyterlab.handlers.plugin_manager_handler.PluginHandler": "lab:plugins",
-    "jupyterlab.handlers.build_handler.BuildHandler": "lab:build",
-}
+GuardFactory = Callable[[type[web.RequestHandler]], type[web.RequestHandler]]
 
 #: Where each guest's own Lab workspaces live, inside the workspaces directory.
 GUEST_WORKSPACES = "capella-share-guests"
@@ -67,8 +63,27 @@ def _confine_to_own_workspaces(handler: web.RequestHandler, guest: Guest) -> Non
     handler.manager = WorkspacesManager(str(own))  # type:ignore[attr-defined]
 
 
+#: Handler classes (module.qualname) -> the factory of their guarded subclass.
+GUARDS: dict[str, GuardFactory] = {
+    "jupyterlab_server.workspaces_handler.WorkspacesHandler": partial(
+        _guarded, resource="workspaces"
+    ),
+    "jupyterlab_server.settings_handler.SettingsHandler": partial(_guarded, resource="settings"),
+    "jupyterlab.handlers.extension_manager_handler.ExtensionHandler": partial(
+        _guarded, resource="lab:extensions"
+    ),
+    "jupyterlab.handlers.plugin_manager_handler.PluginHandler": partial(
+        _guarded, resource="lab:plugins"
+    ),
+    "jupyterlab.handlers.build_handler.BuildHandler": partial(_guarded, resource="lab:build"),
+    "jupyter_server_ydoc.handlers.YDocWebSocketHandler": rtc.guard_document_socket,
+    "jupyter_server_ydoc.handlers.DocForkHandler": rtc.guard_fork_merge,
+    "jupyter_server_ydoc.handlers.DocSessionHandler": rtc.guard_session_request,
+}
+
+
 def guard_routes(router: Router) -> int:
-    """Replace the handlers of UNGUARDED_ROUTES in ``router`` (recursively).
+    """Replace the handlers of the GUARDS routes in ``router`` (recursively).
 
     Idempotent; returns how many routes it guarded this time.
     """
@@ -78,8 +93,8 @@ def guard_routes(router: Router) -> int:
         if isinstance(target, Router):
             count += guard_routes(target)
         elif isinstance(target, type) and issubclass(target, web.RequestHandler):
-            resource = UNGUARDED_ROUTES.get(_qualified(target))
-            if resource is not None:
-                rule.target = _guarded(target, resource)
+            guard = GUARDS.get(_qualified(target))
+            if guard is not None:
+                rule.target = guard(target)
                 count += 1
     return count

@@ -13,6 +13,7 @@ import { api } from '../client';
 import { permissionLabel } from '../format';
 import { socketURL } from '../request';
 import { CommandIDs, ICapellaShare, ISession, PLUGIN_IDS } from '../tokens';
+import { WritableDocuments } from './documents';
 import { showAccessEnded } from './ended';
 import { bindReadOnlyKeys, makeReadOnly, preventKernelStart } from './readonly';
 
@@ -119,29 +120,32 @@ export const guestPlugin: JupyterFrontEndPlugin<void> = {
     });
     bindReadOnlyKeys(app.commands, CommandIDs.readOnlyNotice);
 
+    // A view guest's documents are read-only and start no kernel. Every other
+    // document is read-only exactly while the server reports it not writable.
     let known: boolean | null = null;
     const viewOnly = capella.ready.then(session => {
       known =
         session?.you.role === 'guest' && session.you.permission === 'view';
       return known;
     });
+    const documents = new WritableDocuments(app.serviceManager.contents, trans);
     const lock = (widget: DocumentWidget) => {
       preventKernelStart(widget);
       void widget.context.ready.then(() => makeReadOnly(widget));
     };
+    const follow = (widget: DocumentWidget, readOnly: boolean) =>
+      readOnly ? lock(widget) : documents.follow(widget);
     opener?.opened.connect((_, widget) => {
       if (!(widget instanceof DocumentWidget)) {
         return;
       }
       if (known !== null) {
-        if (known) {
-          lock(widget);
-        }
+        follow(widget, known);
         return;
       }
       // Still asking the server: the context loads the file before it asks for
       // a kernel, so deciding when the answer comes is in time.
-      void viewOnly.then(readOnly => readOnly && lock(widget));
+      void viewOnly.then(readOnly => follow(widget, readOnly));
     });
 
     void capella.ready.then(session => {
@@ -150,7 +154,10 @@ export const guestPlugin: JupyterFrontEndPlugin<void> = {
       }
       document.body.dataset.capellaShareRole = 'guest';
       document.body.dataset.capellaSharePermission = session.you.permission;
-      watchAccess(cause => void showAccessEnded(cause, trans));
+      watchAccess(cause => {
+        documents.lockAll();
+        void showAccessEnded(cause, trans);
+      });
     });
   }
 };

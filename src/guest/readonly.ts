@@ -16,26 +16,67 @@ export function preventKernelStart(widget: DocumentWidget): void {
   };
 }
 
-export function makeReadOnly(widget: DocumentWidget): void {
+/** How to undo the lock of each locked document. */
+const unlocks = new WeakMap<DocumentWidget, () => void>();
+
+/**
+ * Whether ``widget`` is locked read-only by us.
+ */
+export function isReadOnly(widget: DocumentWidget): boolean {
+  return unlocks.has(widget);
+}
+
+/**
+ * Lock a document read-only, or unlock it again. Only what this browser shows
+ * changes: nothing is written into the document.
+ */
+export function setReadOnly(widget: DocumentWidget, readOnly: boolean): void {
+  if (readOnly === isReadOnly(widget)) {
+    return;
+  }
+  if (!readOnly) {
+    unlocks.get(widget)?.();
+    unlocks.delete(widget);
+    return;
+  }
   widget.addClass('jp-CapellaShare-readOnly');
   widget.context.model.readOnly = true;
   const content = widget.content as any;
+  let unlockContent = () => {
+    /* nothing else was locked */
+  };
   if (content instanceof Notebook) {
-    const lockCells = () => {
+    const setCells = (locked: boolean) => {
       for (const cell of content.widgets) {
         // Locally only: writing "editable: false" into the notebook would change it.
         cell.syncEditable = false;
-        cell.readOnly = true;
+        cell.readOnly = locked;
       }
     };
-    lockCells();
-    content.model?.cells.changed.connect(() => {
-      // new cells get their widgets after this signal
-      requestAnimationFrame(lockCells);
-    });
+    // new cells (a collaborator's too) get their widgets after this signal
+    const lockNewCells = () => requestAnimationFrame(() => setCells(true));
+    setCells(true);
+    content.model?.cells.changed.connect(lockNewCells);
+    unlockContent = () => {
+      content.model?.cells.changed.disconnect(lockNewCells);
+      setCells(false);
+    };
   } else if (content?.editor?.setOption) {
     content.editor.setOption('readOnly', true);
+    unlockContent = () => content.editor.setOption('readOnly', false);
   }
+  unlocks.set(widget, () => {
+    widget.removeClass('jp-CapellaShare-readOnly');
+    widget.context.model.readOnly = false;
+    unlockContent();
+  });
+}
+
+/**
+ * Lock a document for good (a view guest's).
+ */
+export function makeReadOnly(widget: DocumentWidget): void {
+  setReadOnly(widget, true);
 }
 
 /**
@@ -69,11 +110,13 @@ const EDITING_KEYS = [
   ['Ctrl Shift ArrowDown'],
   ['I', 'I'],
   ['0', '0'],
+  ['Accel S'],
   ['Shift Enter'],
   ['Accel Enter'],
   ['Alt Enter']
 ];
 const EDIT_MODE_KEYS = [
+  ['Accel S'],
   ['Shift Enter'],
   ['Accel Enter'],
   ['Alt Enter'],

@@ -1,0 +1,286 @@
+"""RTC update throughput through capella-share's guard vs stock jupyter-collaboration.
+
+One server runs both document websockets side by side on the same rooms: the
+guarded one at ``api/collaboration/room/`` and jupyter-collaboration's own handler,
+unchanged, at ``bench/stock-room/`` (added by this file, loaded as a server
+extension). An edit guest (a link token) sends small document updates as fast as it
+can; the owner, connected through the same kind of socket, receives them. The figure
+is updates per second until the owner has them all; rounds alternate between the
+two sockets and the medians are compared.
+
+Run: python bench/rtc.py [updates per round] [rounds]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+TOKEN = "bench-token"
+STOCK_ROUTE = "bench/stock-room"
+GUARDED_ROUTE = "api/collaboration/room"
+#: Seconds a room outlives its last client; short, so finished rooms cost nothing.
+CLEANUP_DELAY = 0.5
+
+
+# -- the server side: jupyter-collaboration's handler, unguarded, on a route of its own --
+
+
+def _jupyter_server_extension_points() -> list[dict]:
+    return [{"module": "rtc"}]
+
+
+def _load_jupyter_server_extension(serverapp) -> None:
+    from jupyter_server.utils import url_path_join
+    from jupyter_server_ydoc.handlers import YDocWebSocketHandler
+    from tornado.ioloop import IOLoop
+
+    def add_stock_route() -> None:
+        # jupyter-collaboration's room route, found once every extension has loaded
+        for host in serverapp.web_app.default_router.rules:
+            for rule in getattr(host.target, "rules", []):
+                if rule.matcher.regex.pattern.endswith("api/collaboration/room/(.*)$"):
+                    route = url_path_join(serverapp.base_url, STOCK_ROUTE, "(.*)")
+                    serverapp.web_app.add_handlers(
+                        ".*$", [(route, YDocWebSocketHandler, rule.target_kwargs)]
+                    )
+                    return
+        raise RuntimeError("jupyter-collaboration's room route was not found")
+
+    IOLoop.current().add_callback(add_stock_route)
+
+
+# -- the client side ---------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def call(base: str, path: str, method: str = "GET", body: dict | None = None) -> dict:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(
+        f"{base}{path}", data=data, method=method, headers={"Authorization": f"token {TOKEN}"}
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read() or b"null")
+
+
+class Collaborator:
+    """A Yjs client of one room, speaking the sync protocol over a websocket."""
+
+    def __init__(self, connection) -> None:
+        from jupyter_ydoc import YNotebook
+        from pycrdt import Doc
+
+        self.connection = connection
+        self.doc = Doc()
+        self.notebook = YNotebook(self.doc)
+        self.changed = asyncio.Event()
+        self.synced = asyncio.Event()
+        self._reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        from pycrdt import handle_sync_message
+
+        while (message := await self.connection.read_message()) is not None:
+            if isinstance(message, bytes) and message[0] == 0:
+                reply = handle_sync_message(message[1:], self.doc)
+                if message[1] == 1:
+                    self.synced.set()
+                if reply is not None:
+                    await self.connection.write_message(reply, binary=True)
+                self.changed.set()
+
+    async def sync(self) -> None:
+        from pycrdt import create_sync_message
+
+        await self.connection.write_message(create_sync_message(self.doc), binary=True)
+        await asyncio.wait_for(self.synced.wait(), 30)
+        while self.notebook.cell_number == 0:
+            self.changed.clear()
+            await asyncio.wait_for(self.changed.wait(), 30)
+
+    def source_length(self) -> int:
+        return len(self.notebook.ycells[0]["source"])
+
+    async def wait_for_length(self, length: int) -> None:
+        while self.source_length() < length:
+            self.changed.clear()
+            await asyncio.wait_for(self.changed.wait(), 60)
+
+    def edit(self) -> bytes:
+        from pycrdt import create_update_message
+
+        before = self.doc.get_state()
+        source = self.notebook.ycells[0]["source"]
+        source += "x"
+        return create_update_message(self.doc.get_update(before))
+
+    def close(self) -> None:
+        self.connection.close()
+        self._reader.cancel()
+
+
+async def connect(ws_base: str, route: str, room: str, session: str, token: str) -> Collaborator:
+    from tornado.httpclient import HTTPRequest
+    from tornado.websocket import websocket_connect
+
+    request = HTTPRequest(
+        f"{ws_base}{route}/{room}?sessionId={session}",
+        headers={"Authorization": f"token {token}"},
+    )
+    client = Collaborator(await websocket_connect(request, max_message_size=1 << 30))
+    await client.sync()
+    return client
+
+
+async def measure(
+    base: str, ws_base: str, route: str, guest_token: str, path: str, updates: int
+) -> float:
+    """Updates per second from an edit guest to the owner through ``route``."""
+    session = call(
+        base,
+        f"api/collaboration/session/{path}",
+        "PUT",
+        {"format": "json", "type": "notebook"},
+    )
+    room = f"json:notebook:{session['fileId']}"
+    owner = await connect(ws_base, route, room, session["sessionId"], TOKEN)
+    guest = await connect(ws_base, route, room, session["sessionId"], guest_token)
+    await guest.wait_for_length(owner.source_length())
+    target = owner.source_length() + updates
+    messages = [guest.edit() for _ in range(updates)]
+    started = time.perf_counter()
+    for message in messages:
+        await guest.connection.write_message(message, binary=True)
+    await owner.wait_for_length(target)
+    elapsed = time.perf_counter() - started
+    owner.close()
+    guest.close()
+    return updates / elapsed
+
+
+def notebook(path: str) -> None:
+    cell = {"cell_type": "code", "id": "c1", "metadata": {}, "outputs": []}
+    content = {
+        "cells": [{**cell, "execution_count": None, "source": "x = 1"}],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    with open(path, "w") as file:
+        json.dump(content, file)
+
+
+async def run(base: str, ws_base: str, root: str, updates: int, rounds: int) -> None:
+    link = call(base, "api/capella-share/links", "POST", {"permission": "edit", "expires_in": None})
+    figures: dict[str, list[float]] = {"stock": [], "guarded": []}
+    sockets = [("stock", STOCK_ROUTE), ("guarded", GUARDED_ROUTE)]
+    for index in range(rounds):
+        # each goes first in every other round, so neither gains from the order
+        for name, route in sockets if index % 2 == 0 else sockets[::-1]:
+            # a fresh document each time, so neither side inherits a longer history
+            path = f"bench-{name}-{index}.ipynb"
+            notebook(os.path.join(root, path))
+            rate = await measure(base, ws_base, route, link["token"], path, updates)
+            figures[name].append(rate)
+            print(f"round {index + 1}: {name:8s} {rate:9.0f} updates/s")
+            await asyncio.sleep(CLEANUP_DELAY * 2)  # the room is gone before the next one
+    stock, guarded = (statistics.median(figures[name]) for name in ("stock", "guarded"))
+    print()
+    print(f"{updates} updates per round, {rounds} rounds, median updates/s")
+    print(f"stock jupyter-collaboration : {stock:9.0f}")
+    print(f"through capella-share guard : {guarded:9.0f}")
+    print(f"ratio guarded / stock       : {guarded / stock:9.2f}")
+
+
+def main() -> None:
+    updates = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
+    rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 6
+    work = tempfile.mkdtemp(prefix="capella-bench-rtc-")
+    root = os.path.join(work, "root")
+    data = os.path.join(work, "data")
+    os.makedirs(root)
+    fast = tempfile.mkdtemp(
+        prefix="capella-bench-rtc-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None
+    )
+    port = free_port()
+    config = {
+        "ServerApp": {
+            "jpserver_extensions": {
+                "capella_share": True,
+                "jupyter_server_ydoc": True,
+                "jupyter_server_fileid": True,
+                "rtc": True,
+            },
+            "root_dir": root,
+            "port": port,
+            "ip": "127.0.0.1",
+            "open_browser": False,
+            "allow_root": True,
+        },
+        "IdentityProvider": {"token": TOKEN},
+        # in memory when possible: the store's disk writes would drown the figures in noise
+        "SQLiteYStore": {"db_path": os.path.join(fast, "ystore.db")},
+        "BaseFileIdManager": {"db_path": os.path.join(data, "file_id.db")},
+        "YDocExtension": {
+            "session_store_path": os.path.join(data, "sessions.json"),
+            "document_cleanup_delay": CLEANUP_DELAY,
+        },
+    }
+    os.makedirs(data)
+    config_path = os.path.join(work, "jupyter_server_config.json")
+    with open(config_path, "w") as file:
+        json.dump(config, file)
+    env = {
+        **os.environ,
+        "JUPYTER_DATA_DIR": data,
+        "JUPYTER_CONFIG_DIR": os.path.join(work, "config"),
+        "PYTHONPATH": os.pathsep.join(
+            [os.path.dirname(__file__), os.environ.get("PYTHONPATH", "")]
+        ),
+    }
+    log = open(os.path.join(work, "server.log"), "w")  # noqa: SIM115
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jupyter_server", f"--config={config_path}"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base, ws_base = f"http://127.0.0.1:{port}/", f"ws://127.0.0.1:{port}/"
+    try:
+        for _ in range(300):
+            try:
+                call(base, "api/status")
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            sys.exit(f"the server did not start; see {log.name}")
+        print(f"server: {base} (log: {log.name})")
+        asyncio.run(run(base, ws_base, root, updates, rounds))
+    finally:
+        server.terminate()
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()  # jupyter-collaboration may wait on its rooms when stopping
+            server.wait()
+        log.close()
+        shutil.rmtree(fast, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
