@@ -57,6 +57,14 @@ class CapellaShareHandler(ExtensionHandlerMixin, APIHandler):
             raise web.HTTPError(400, f"The request body is not valid JSON: {error}") from None
         if not isinstance(body, dict):
             raise web.HTTPError(400, "The request body must be a JSON object.")
+        try:
+            # JSON may escape half a surrogate pair ("\ud800"): not text, and it
+            # cannot be stored, logged or put in a URL
+            json.dumps(body, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise web.HTTPError(
+                400, "The request body holds an unpaired surrogate (\\ud800-\\udfff): not text."
+            ) from None
         return body
 
     def write_json(self, model: t.Any, status: int = 200) -> None:

@@ -18,6 +18,8 @@ async def test_no_token_reaches_the_log(
     guest_login,
     ws_connect,
     browser_host,
+    make_share,
+    shares_api,
 ):
     caplog.set_level(logging.DEBUG)
     owner_token = jp_serverapp.identity_provider.token
@@ -78,10 +80,29 @@ async def test_no_token_reaches_the_log(
         else:
             raise AssertionError("a revoked token opened a websocket")
 
+    # project shares: made, changed, downloaded and deleted by the owner; a guest
+    # holding a link reads them and is refused the changes
+    _, token = await make_link("full", label="shares guest")
+    tokens.append(token)
+    await make_share("Log", "Hygiene")
+    assert (await shares_api("GET", token=token)).code == 200
+    assert (await shares_api("GET", token="", params={"token": token})).code == 200
+    assert (await shares_api("GET", "log", "hygiene", "archive", token=token)).code == 200
+    refused = await shares_api("POST", body={"project": "Guest", "model": "M"}, token=token)
+    assert refused.code == 403
+    changed = await shares_api("PATCH", "log", "hygiene", body={"permission": "read-only"})
+    assert changed.code == 200
+    assert (await shares_api("GET", "log", "hygiene", "archive")).code == 200
+    deleted = await shares_api("DELETE", "log", "hygiene", body={"confirm": "log/hygiene"})
+    assert deleted.code == 200
+    assert (await fetch("api", "capella-share", "links", method="DELETE")).code == 204
+
     log = caplog.text + jp_logging_stream.getvalue()
     assert "capella-share: link" in log, "the log was not captured"
     assert "/api/capella-share/links" in log
     assert "token=[secret]" in log, "no URL carrying a token was logged (scrubbed)"
+    assert "capella-share: created the read-write share log/hygiene" in log
+    assert "capella-share: deleting share log/hygiene" in log
     for token in tokens:
         # a link token's secret follows "csl_<id>_" (and may itself contain "_")
         secret = token[len("csl_") + 13 :] if token.startswith("csl_") else token

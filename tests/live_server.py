@@ -1,0 +1,130 @@
+"""A real Jupyter server in a subprocess on 127.0.0.1, with capella-share and
+authentication on: for tests that need real HTTP from outside (a fuzzer) or a
+real process to kill."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import typing as t
+from pathlib import Path
+
+import requests
+
+OWNER_TOKEN = "capella-live-owner-token"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LiveServer:
+    """``jupyter server`` with capella-share only, its files under ``workdir``.
+
+    ``workdir/root`` is the server's root; ``workdir/data`` its Jupyter data
+    directory (the share registry lives there), so a restart finds the same shares.
+    """
+
+    def __init__(self, workdir: Path, token: str = OWNER_TOKEN):
+        self.workdir = workdir
+        self.root = workdir / "root"
+        self.token = token
+        self.process: subprocess.Popen | None = None
+        self.port = 0
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.log_path = workdir / "server.log"
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def env(self) -> dict[str, str]:
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith(("JUPYTER", "CAPELLA_SHARE"))
+        }
+        for name in ("data", "runtime", "config"):
+            (self.workdir / name).mkdir(exist_ok=True)
+        env.update(
+            JUPYTER_DATA_DIR=str(self.workdir / "data"),
+            JUPYTER_RUNTIME_DIR=str(self.workdir / "runtime"),
+            JUPYTER_CONFIG_DIR=str(self.workdir / "config"),
+            JUPYTER_PLATFORM_DIRS="1",
+            PYTHONWARNINGS="ignore",
+        )
+        return env
+
+    def start(self, timeout: float = 60) -> None:
+        self.port = free_port()
+        command = [
+            sys.executable, "-m", "jupyter_server", "--allow-root", "--no-browser",
+            "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={self.port}",
+            "--ServerApp.port_retries=0", f"--ServerApp.root_dir={self.root}",
+            f"--IdentityProvider.token={self.token}",
+            "--ServerApp.allow_unauthenticated_access=False",
+            "--ServerApp.jpserver_extensions=capella_share=True",
+            "--ServerApp.jpserver_extensions=jupyterlab=False",
+            "--ServerApp.jpserver_extensions=jupyter_lsp=False",
+            "--ServerApp.jpserver_extensions=notebook_shim=False",
+            "--ServerApp.jpserver_extensions=jupyter_server_terminals=False",
+            "--ServerApp.jpserver_extensions=jupyter_server_ydoc=False",
+            "--ServerApp.jpserver_extensions=jupyter_server_fileid=False",
+        ]  # fmt: skip
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                command, env=self.env(), cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the server exited ({self.process.returncode}):\n{self.log()}")
+            try:
+                if self.request("GET", "api/status", timeout=2).status_code == 200:
+                    return
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"the server did not answer within {timeout} s:\n{self.log()}")
+
+    def log(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-4000:]
+        except FileNotFoundError:
+            return ""
+
+    def headers(self, token: str | None = None) -> dict[str, str]:
+        return {"Authorization": f"token {token or self.token}"}
+
+    def request(
+        self, method: str, path: str, token: str | None = None, timeout: float = 60, **kwargs: t.Any
+    ) -> requests.Response:
+        return requests.request(
+            method,
+            f"{self.base_url}/{path}",
+            headers=self.headers(token),
+            timeout=timeout,
+            **kwargs,
+        )
+
+    def kill(self) -> None:
+        """SIGKILL: no cleanup of any kind runs in the server."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(30)
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(20)
+        except subprocess.TimeoutExpired:
+            self.kill()
