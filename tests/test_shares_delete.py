@@ -129,6 +129,22 @@ async def test_interrupted_delete_is_finished_by_clean_trash(shares_api, filled,
     assert (outside / "precious.txt").exists()
 
 
+async def test_a_delete_killed_between_its_two_steps_is_finished(shares_api, filled, capella):
+    """The folder went into the trash but the process died before the registry
+    forgot the share: the next clean forgets it, so the share is entirely gone."""
+    folder, outside = filled
+    from capella_share.shares import deletion
+
+    trashed = trash_path(
+        deletion.move_to_trash(str(folder), capella.shares.shares_root, ("demo", "model"))
+    )
+    assert [s["path"] for s in (await shares_api()).json()["shares"]] == ["demo/model"]
+    assert capella.shares.clean_trash() == (3, 1102)
+    assert (await shares_api()).json()["shares"] == []
+    assert not trashed.exists() and not folder.exists()
+    assert (outside / "precious.txt").exists()
+
+
 def trash_path(value: str | None) -> Path:
     assert value is not None
     return Path(value)

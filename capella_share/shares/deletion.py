@@ -40,11 +40,20 @@ def _ensure_trash(shares_root: str) -> str:
     return trash
 
 
-def move_to_trash(os_path: str, shares_root: str) -> str | None:
-    """Rename ``os_path`` into the trash; where it went, or None if there was nothing."""
+#: A trashed share's name ends with "--<project>--<model>" (slugs never hold "--").
+_KEY_SEPARATOR = "--"
+
+
+def move_to_trash(os_path: str, shares_root: str, key: tuple[str, str] | None = None) -> str | None:
+    """Rename ``os_path`` into the trash; where it went, or None if there was nothing.
+
+    ``key`` (project, model) is kept in the trashed name, so that a delete killed
+    right after this rename can still be completed at the next start."""
     if not os.path.lexists(os_path):
         return None
     name = f"{time.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(4)}"
+    if key is not None:
+        name += "".join(_KEY_SEPARATOR + part for part in key)
     try:
         target = os.path.join(_ensure_trash(shares_root), name)
         try:
@@ -96,6 +105,20 @@ def remove_tree(path: str) -> tuple[int, int]:
     return files, size
 
 
+def trashed_keys(shares_root: str) -> list[tuple[str, str]]:
+    """The (project, model) of every share folder waiting in the trash."""
+    try:
+        names = os.listdir(trash_dir(shares_root))
+    except OSError:
+        return []
+    keys = []
+    for name in names:
+        parts = name.split(_KEY_SEPARATOR)
+        if len(parts) == 3 and parts[1] and parts[2]:
+            keys.append((parts[1], parts[2]))
+    return keys
+
+
 def empty_trash(shares_root: str) -> tuple[int, int]:
     """Remove every leftover in the trash; ``(files, bytes)`` removed."""
     trash = trash_dir(shares_root)
@@ -115,4 +138,11 @@ def empty_trash(shares_root: str) -> tuple[int, int]:
     return files, size
 
 
-__all__ = ["TRASH_NAME", "DeletionError", "empty_trash", "move_to_trash", "remove_tree"]
+__all__ = [
+    "TRASH_NAME",
+    "DeletionError",
+    "empty_trash",
+    "move_to_trash",
+    "remove_tree",
+    "trashed_keys",
+]

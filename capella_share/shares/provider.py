@@ -373,7 +373,9 @@ class ShareProvider(LoggingConfigurable):
         os_path = self.os_path(share)
         with self._lock:
             try:
-                trashed = deletion.move_to_trash(os_path, self.shares_root)
+                trashed = deletion.move_to_trash(
+                    os_path, self.shares_root, (share.project, share.model)
+                )
             except OSError as error:
                 raise ShareError(
                     409,
@@ -391,7 +393,20 @@ class ShareProvider(LoggingConfigurable):
         return trashed
 
     def clean_trash(self) -> tuple[int, int]:
-        """Remove what interrupted deletes left behind."""
+        """Finish what interrupted deletes left behind: a share whose folder went
+        into the trash is forgotten (if the delete stopped before that), then the
+        trash is emptied."""
+        if not self.managed:
+            for project, model in deletion.trashed_keys(self.shares_root):
+                try:
+                    share = self.get_share(project, model)
+                except ShareError:
+                    continue  # forgotten already
+                if not os.path.lexists(self.os_path(share)):
+                    with self._lock:
+                        self.store_removal(share)
+                        self.refresh(force=True)
+                    self.log.info("capella-share: finished deleting share %s", share.key)
         return deletion.empty_trash(self.shares_root)
 
     def _make_folder(self, project: str, model: str) -> None:
