@@ -1,40 +1,13 @@
 import { expect, test } from '@jupyterlab/galata';
-import { Browser, Page } from '@playwright/test';
+
+import { notebookWith, openGuest } from './guests';
 
 test.use({ autoGoto: false });
 
 const NOTEBOOK = 'shared.ipynb';
-const NOTEBOOK_CONTENT = {
-  cells: [
-    {
-      cell_type: 'code',
-      execution_count: null,
-      id: 'c1',
-      metadata: {},
-      outputs: [],
-      source: 'print("written by the owner")'
-    }
-  ],
-  metadata: {
-    kernelspec: {
-      display_name: 'Python 3',
-      language: 'python',
-      name: 'python3'
-    }
-  },
-  nbformat: 4,
-  nbformat_minor: 5
-};
-
-async function openGuest(browser: Browser, url: string): Promise<Page> {
-  // A guest has nothing but the link: a fresh context without the owner's header.
-  const context = await browser.newContext({ extraHTTPHeaders: {} });
-  const guest = await context.newPage();
-  await guest.goto(url);
-  await guest.waitForSelector('#jupyterlab-splash', { state: 'detached' });
-  await guest.waitForSelector('.jp-LabShell');
-  return guest;
-}
+const NOTEBOOK_CONTENT = notebookWith([
+  { id: 'c1', source: 'print("written by the owner")' }
+]);
 
 test('a view link: the guest reads but cannot edit or run, and is shown out on revoke', async ({
   page,

@@ -1,33 +1,16 @@
 import { expect, test } from '@jupyterlab/galata';
-import { APIRequestContext, Browser, Page } from '@playwright/test';
+import { APIRequestContext, Page } from '@playwright/test';
+
+import { notebookWith, openGuest } from './guests';
 
 test.use({ autoGoto: false });
 
 const NOTEBOOK = 'rtc-together.ipynb';
 
-function codeCell(id: string) {
-  return {
-    cell_type: 'code',
-    execution_count: null,
-    id,
-    metadata: {},
-    outputs: [],
-    source: ''
-  };
-}
-
-const NOTEBOOK_CONTENT = {
-  cells: [codeCell('owner'), codeCell('guest')],
-  metadata: {
-    kernelspec: {
-      display_name: 'Python 3',
-      language: 'python',
-      name: 'python3'
-    }
-  },
-  nbformat: 4,
-  nbformat_minor: 5
-};
+const NOTEBOOK_CONTENT = notebookWith([
+  { id: 'owner', source: '' },
+  { id: 'guest', source: '' }
+]);
 
 async function makeLink(
   request: APIRequestContext,
@@ -39,16 +22,6 @@ async function makeLink(
   });
   expect(response.status()).toBe(201);
   return response.json();
-}
-
-async function openGuest(browser: Browser, url: string): Promise<Page> {
-  // A guest has nothing but the link: a fresh context without the owner's header.
-  const context = await browser.newContext({ extraHTTPHeaders: {} });
-  const guest = await context.newPage();
-  await guest.goto(url);
-  await guest.waitForSelector('#jupyterlab-splash', { state: 'detached' });
-  await guest.waitForSelector('.jp-LabShell');
-  return guest;
 }
 
 async function openNotebook(page: Page): Promise<void> {
