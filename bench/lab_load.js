@@ -11,17 +11,10 @@ const { chromium } = require(
   path.join(__dirname, '..', 'ui-tests', 'node_modules', 'playwright')
 );
 
-// as in ui-tests/playwright.config.js
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync'
-];
+// started as in the UI tests
+const launchOptions = require(
+  path.join(__dirname, '..', 'ui-tests', 'chromium')
+);
 
 async function loadOnce(browser, url) {
   const context = await browser.newContext();
@@ -42,10 +35,7 @@ async function loadOnce(browser, url) {
 
 async function main() {
   const { urls, rounds } = JSON.parse(process.argv[2]);
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-    args: ARGS
-  });
+  const browser = await chromium.launch(launchOptions);
   const times = {};
   try {
     for (const [name, url] of Object.entries(urls)) {
