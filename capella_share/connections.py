@@ -45,6 +45,13 @@ class ConnectionRegistry(LoggingConfigurable):
         if handler not in sockets:
             sockets[handler] = _Socket(username, name, utcnow())
 
+    def rename(self, link_id: str, username: str, name: str) -> None:
+        """A guest changed its display name: its open sockets are listed under it."""
+        sockets = self._sockets.get(link_id, {})
+        for handler, socket in list(sockets.items()):
+            if socket.username == username:
+                sockets[handler] = _Socket(username, name, socket.since)
+
     def connections(self, link_id: str) -> list[dict]:
         """The guests with at least one open websocket through this link."""
         guests: dict[str, _Socket] = {}

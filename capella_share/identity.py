@@ -145,6 +145,9 @@ class GuestIdentityMixin:
         if name:
             user.name = user.display_name = name
             user.initials = _initials(name)
+            connections: ConnectionRegistry | None = handler.settings.get(CONNECTIONS_SETTING)
+            if connections is not None:
+                connections.rename(user.link_id, user.username, name)
         self._set_guest_cookie(handler, user)
         return user
 

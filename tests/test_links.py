@@ -155,6 +155,20 @@ async def test_connections_are_listed(fetch, make_link, ws_connect):
     socket.close()
 
 
+async def test_a_renamed_guest_is_listed_under_its_new_name(fetch, make_link, ws_connect):
+    model, token = await make_link("edit", label="Review team")
+    socket = await ws_connect("api", "capella-share", "session", "ws", token=token)
+    try:
+        body = json.dumps({"display_name": "Ada"})
+        renamed = await fetch("api", "me", method="PATCH", body=body, token=token)
+        assert renamed.code == 200, renamed.body
+        (connection,) = (await fetch(*LINKS)).json()["links"][0]["connections"]
+        assert connection["display_name"] == "Ada"
+        assert connection["username"] == f"guest-{model['id']}-api"
+    finally:
+        socket.close()
+
+
 # -- bad input ------------------------------------------------------------------------
 
 LONG_LABEL = "x" * 201
