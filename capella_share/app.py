@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import typing as t
 
 from jupyter_server.extension.application import ExtensionApp
@@ -14,7 +15,7 @@ from .authorizer import PolicyAuthorizerMixin
 from .connections import ConnectionRegistry
 from .identity import CONNECTIONS_SETTING, LINKS_SETTING, GuestIdentityMixin, principal_of
 from .links import LinkRegistry
-from .routeguard import guard_routes
+from .routeguard import forget_guest_workspaces, guard_routes
 from .shares import (
     MANIFEST_ENV,
     LocalShareRegistry,
@@ -172,6 +173,7 @@ class CapellaShareApp(ExtensionApp):
             )
             self.allow_token_links = False
         self.settings.update({LINKS_SETTING: self.links, CONNECTIONS_SETTING: self.connections})
+        self.links.on_end(self._remove_guest_workspaces)
         self.shares = self._start_shares()
         self.settings.update({SHARES_SETTING: self.shares, SHARES_OFF_SETTING: self._shares_off})
         previous_hook = settings.get("page_config_hook")
@@ -189,6 +191,12 @@ class CapellaShareApp(ExtensionApp):
         guard_routes(router)
         # Extensions that load after this one (JupyterLab's) add their routes later.
         IOLoop.current().add_callback(guard_routes, router)
+
+    def _remove_guest_workspaces(self, link: t.Any, reason: str) -> None:
+        """A link's guests are gone for good: so are the Lab layouts they saved."""
+        folders = forget_guest_workspaces(self.serverapp.web_app.settings, link.id)
+        for folder in folders:
+            IOLoop.current().run_in_executor(None, shutil.rmtree, folder, True)
 
     def page_config_hook(self, handler: t.Any, page_config: dict) -> dict:
         """What a Lab page may carry. A guest's page never carries the owner's token.

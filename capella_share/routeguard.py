@@ -24,6 +24,8 @@ GuardFactory = Callable[[type[web.RequestHandler]], type[web.RequestHandler]]
 
 #: Where each guest's own Lab workspaces live, inside the workspaces directory.
 GUEST_WORKSPACES = "capella-share-guests"
+#: settings key: link id -> the workspace folders its guests used.
+GUEST_WORKSPACE_DIRS = "capella_share_guest_workspaces"
 
 _READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
@@ -61,6 +63,13 @@ def _confine_to_own_workspaces(handler: web.RequestHandler, guest: Guest) -> Non
     owner_dir = Path(handler.manager.workspaces_dir)  # type:ignore[attr-defined]
     own = owner_dir / GUEST_WORKSPACES / _UNSAFE.sub("-", guest.username)
     handler.manager = WorkspacesManager(str(own))  # type:ignore[attr-defined]
+    handler.settings.setdefault(GUEST_WORKSPACE_DIRS, {}).setdefault(guest.link_id, set()).add(own)
+
+
+def forget_guest_workspaces(settings: dict, link_id: str) -> list[Path]:
+    """The workspace folders of a link's guests, no longer tracked; the caller
+    removes them once the link has ended."""
+    return sorted(settings.get(GUEST_WORKSPACE_DIRS, {}).pop(link_id, ()))
 
 
 #: Handler classes (module.qualname) -> the factory of their guarded subclass.

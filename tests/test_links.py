@@ -3,10 +3,12 @@ guest identities and the guests' own Lab workspaces."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import hashlib
 import json
 import re
+from pathlib import Path
 
 import pytest
 from jupyter_server.auth.authorizer import Authorizer
@@ -14,6 +16,7 @@ from jupyter_server.auth.identity import PasswordIdentityProvider
 
 from capella_share.authorizer import PolicyAuthorizerMixin
 from capella_share.identity import LINKS_SETTING, GuestIdentityMixin
+from capella_share.routeguard import GUEST_WORKSPACES
 
 LINKS = ("api", "capella-share", "links")
 ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
@@ -428,6 +431,24 @@ async def test_guests_never_touch_the_owners_workspace(fetch, make_link, guest_l
     assert deleted.code == 204
     assert await _workspace(fetch, headers=browser) == {}
     assert await _workspace(fetch) == OWNER_LAYOUT
+
+
+async def test_a_links_guest_workspaces_go_when_the_link_ends(fetch, make_link, jp_serverapp):
+    model, token = await make_link("view")
+    _, other = await make_link("view")
+    await _save_workspace(fetch, {"guest": "gone"}, token=token)
+    await _save_workspace(fetch, {"guest": "kept"}, token=other)
+    (lab,) = jp_serverapp.extension_manager.extension_apps["jupyterlab"]
+    workspaces = Path(lab.workspaces_dir) / GUEST_WORKSPACES
+    folder = workspaces / f"guest-{model['id']}-api"
+    assert folder.is_dir()
+    assert (await fetch(*LINKS, model["id"], method="DELETE")).code == 204
+    for _ in range(50):
+        if not folder.exists():
+            break
+        await asyncio.sleep(0.05)
+    assert not folder.exists()
+    assert await _workspace(fetch, token=other) == {"guest": "kept"}
 
 
 async def test_a_guest_keeps_its_own_workspace(fetch, make_link, guest_login):
