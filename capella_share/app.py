@@ -144,19 +144,12 @@ class CapellaShareApp(ExtensionApp):
         # (or JupyterHub's) configured classes would come back without ours in front.
         serverapp.observe(_keep_composed(GuestIdentityMixin), "identity_provider_class")
         serverapp.observe(_keep_composed(PolicyAuthorizerMixin), "authorizer_class")
-        # Read-only project shares are enforced in the contents manager. Extensions
-        # linked after this one re-apply the server's config, which may name a
-        # contents manager class again: compose onto every class it is given.
+        # Read-only project shares are enforced in the contents manager, whichever
+        # class is configured (and re-applied by later extensions).
         serverapp.contents_manager_class = _composed(
             ReadOnlyShareGuardMixin, serverapp.contents_manager_class
         )
-        serverapp.observe(self._guard_contents_manager_class, "contents_manager_class")
-
-    @staticmethod
-    def _guard_contents_manager_class(change: t.Any) -> None:
-        composed = _composed(ReadOnlyShareGuardMixin, change["new"])
-        if composed is not change["new"]:
-            change["owner"].contents_manager_class = composed
+        serverapp.observe(_keep_composed(ReadOnlyShareGuardMixin), "contents_manager_class")
 
     def initialize_settings(self) -> None:
         self.links = LinkRegistry(parent=self, log=self.log)
