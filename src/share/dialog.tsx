@@ -77,28 +77,73 @@ export function ShareBody(props: IShareProps): JSX.Element {
     };
   }, [refresh]);
 
-  const createLink = async () => {
+  // The link this dialog made for the URL; replaced when a choice changes.
+  const issued = React.useRef<ICreatedLink | null>(null);
+  const generation = React.useRef(0);
+
+  /** Revoke a link this dialog made, unless someone has used it already. */
+  const withdraw = async (link: ICreatedLink | null) => {
+    if (!link) {
+      return;
+    }
+    const listed = (await api.links()).find(l => l.id === link.id);
+    if (listed && !listed.last_used && listed.connections.length === 0) {
+      await api.revokeLink(link.id);
+    }
+  };
+
+  /** Make a link with these choices and show it in the URL. */
+  const issue = async (choice: {
+    permission: Permission;
+    expiresIn: number | null;
+    label: string;
+  }) => {
+    const mine = ++generation.current;
     setBusy(true);
     setError('');
     try {
       const link = await api.createLink({
-        permission,
-        expires_in: expiresIn,
-        label: label.trim() || undefined
+        permission: choice.permission,
+        expires_in: choice.expiresIn,
+        label: choice.label.trim() || undefined
       });
+      if (mine !== generation.current) {
+        await withdraw(link); // a newer choice won meanwhile
+        return;
+      }
+      const previous = issued.current;
+      issued.current = link;
       setCreated(link);
-      await refresh();
+      await withdraw(previous);
     } catch (e) {
       setError(errorMessage(e));
     } finally {
-      setBusy(false);
+      if (mine === generation.current) {
+        setBusy(false);
+      }
+      await refresh();
+    }
+  };
+
+  const toggle = async (checked: boolean) => {
+    setIncludeToken(checked);
+    if (checked) {
+      await issue({ permission, expiresIn, label });
+    } else {
+      generation.current++;
+      const previous = issued.current;
+      issued.current = null;
+      setCreated(null);
+      await withdraw(previous);
+      await refresh();
     }
   };
 
   const revoke = async (id: string) => {
     try {
       await api.revokeLink(id);
-      if (created?.id === id) {
+      if (issued.current?.id === id) {
+        issued.current = null;
         setCreated(null);
       }
       await refresh();
@@ -123,6 +168,7 @@ export function ShareBody(props: IShareProps): JSX.Element {
     }
     try {
       await api.revokeAll();
+      issued.current = null;
       setCreated(null);
       await refresh();
     } catch (e) {
@@ -136,12 +182,6 @@ export function ShareBody(props: IShareProps): JSX.Element {
     Notification.success(trans.__('The URL is copied to the clipboard.'), {
       autoClose: 3000
     });
-  };
-
-  // A change of choice after a link was made means a new link is wanted.
-  const choose = (update: () => void) => {
-    update();
-    setCreated(null);
   };
 
   return (
@@ -171,10 +211,7 @@ export function ShareBody(props: IShareProps): JSX.Element {
           type="checkbox"
           checked={includeToken}
           disabled={!props.linksAllowed}
-          onChange={event => {
-            setIncludeToken(event.currentTarget.checked);
-            setCreated(null);
-          }}
+          onChange={event => void toggle(event.currentTarget.checked)}
         />
         {trans.__('Include the token in the URL')}
       </label>
@@ -193,11 +230,11 @@ export function ShareBody(props: IShareProps): JSX.Element {
               className="jp-mod-styled"
               aria-label={trans.__('Permission')}
               value={permission}
-              onChange={event =>
-                choose(() =>
-                  setPermission(event.currentTarget.value as Permission)
-                )
-              }
+              onChange={event => {
+                const value = event.currentTarget.value as Permission;
+                setPermission(value);
+                void issue({ permission: value, expiresIn, label });
+              }}
             >
               {PERMISSIONS.map(p => (
                 <option key={p} value={p}>
@@ -213,10 +250,10 @@ export function ShareBody(props: IShareProps): JSX.Element {
               aria-label={trans.__('Expires after')}
               value={expiresIn === null ? 'never' : String(expiresIn)}
               onChange={event => {
-                const value = event.currentTarget.value;
-                choose(() =>
-                  setExpiresIn(value === 'never' ? null : Number(value))
-                );
+                const raw = event.currentTarget.value;
+                const value = raw === 'never' ? null : Number(raw);
+                setExpiresIn(value);
+                void issue({ permission, expiresIn: value, label });
               }}
             >
               {expiryChoices(trans).map(choice => (
@@ -237,19 +274,23 @@ export function ShareBody(props: IShareProps): JSX.Element {
               maxLength={200}
               placeholder={trans.__('e.g. Review team')}
               value={label}
-              onChange={event => {
-                const value = event.currentTarget.value;
-                choose(() => setLabel(value));
+              onChange={event => setLabel(event.currentTarget.value)}
+              onBlur={() => {
+                if (includeToken && label.trim() !== (created?.label ?? '')) {
+                  void issue({ permission, expiresIn, label });
+                }
               }}
             />
           </label>
-          <button
-            className="jp-mod-styled jp-mod-accept jp-Button"
-            onClick={() => void createLink()}
-            disabled={busy || created !== null}
-          >
-            {created ? trans.__('Link created') : trans.__('Create link')}
-          </button>
+          <p className="jp-CapellaShare-linkStatus" role="status">
+            {busy
+              ? trans.__('Making the link…')
+              : created
+                ? trans.__(
+                    'The URL above carries this link. Changing a choice makes a new link.'
+                  )
+                : ''}
+          </p>
         </fieldset>
       )}
 

@@ -31,13 +31,19 @@ test('a view link: the guest reads but cannot edit or run, and is shown out on r
   await expect(dialog.locator('.jp-CapellaShare-warning')).toContainText(
     'no access of its own'
   );
+  // Ticking the box makes a link at once, with the default choices.
   await dialog.getByRole('checkbox').check();
-  await dialog.getByLabel('Permission').selectOption('view');
-  await dialog.getByLabel('Expires after').selectOption('3600');
-  await dialog.getByLabel('Label', { exact: true }).fill('Review team');
-  await dialog.getByRole('button', { name: 'Create link' }).click();
   const urlField = dialog.getByLabel('Session URL');
   await expect(urlField).toHaveValue(/\?token=csl_/);
+  const first = await urlField.inputValue();
+  // Each changed choice makes a new link and withdraws the unused one.
+  await dialog.getByLabel('Expires after').selectOption('3600');
+  await expect(urlField).not.toHaveValue(first);
+  await dialog.getByLabel('Label', { exact: true }).fill('Review team');
+  await dialog.getByLabel('Label', { exact: true }).press('Tab');
+  await expect(dialog.locator('tr', { hasText: 'Review team' })).toHaveCount(1);
+  await expect(dialog.locator('tbody tr')).toHaveCount(1);
+  await expect(dialog.getByText('Making the link')).toHaveCount(0);
   await expect(dialog.locator('.jp-CapellaShare-warning')).toContainText(
     'read and download every file'
   );
