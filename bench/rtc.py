@@ -17,13 +17,14 @@ import asyncio
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
+
+from server import free_port
 
 TOKEN = "bench-token"
 STOCK_ROUTE = "bench/stock-room"
@@ -60,12 +61,6 @@ def _load_jupyter_server_extension(serverapp) -> None:
 
 
 # -- the client side ---------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def call(base: str, path: str, method: str = "GET", body: dict | None = None) -> dict:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import http.client
 import importlib.util
 import json
-import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,16 +12,14 @@ import typing as t
 import urllib.parse
 from pathlib import Path
 
+# The subprocess-server basics are shared with the tests that need a real server.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from live_server import free_port, isolated_env, stop_process
+
 OWNER_TOKEN = "capella-bench-owner-token"
 
 #: Server extensions every bench server may load; capella_share is switched per server.
 EXTENSIONS = ("jupyterlab", "jupyter_server_terminals", "jupyter_lsp", "notebook_shim")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def has_rtc() -> bool:
@@ -83,25 +79,12 @@ class Server:
         ]  # fmt: skip
         return command
 
-    def env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "CAPELLA"))}
-        for name in ("data", "runtime", "config"):
-            (self.workdir / name).mkdir(exist_ok=True)
-        env.update(
-            JUPYTER_DATA_DIR=str(self.workdir / "data"),
-            JUPYTER_RUNTIME_DIR=str(self.workdir / "runtime"),
-            JUPYTER_CONFIG_DIR=str(self.workdir / "config"),
-            JUPYTER_PLATFORM_DIRS="1",
-            PYTHONWARNINGS="ignore",
-        )
-        return env
-
     def start(self, timeout: float = 90) -> Server:
         self.port = free_port()
         log = open(self.workdir / "server.log", "ab")  # noqa: SIM115 - kept for the process
         self.process = subprocess.Popen(
             self.command(),
-            env=self.env(),
+            env=isolated_env(self.workdir),
             cwd=self.workdir,  # where extensions put files of their own (RTC's store)
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -121,14 +104,7 @@ class Server:
         raise RuntimeError(f"the server did not start; see {self.workdir / 'server.log'}")
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(20)
+        stop_process(self.process)
 
     def __enter__(self) -> Server:
         return self.start()

@@ -24,6 +24,34 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def isolated_env(workdir: Path) -> dict[str, str]:
+    """This environment, with the server's Jupyter data, runtime and config
+    folders under ``workdir``: nothing of the user's is read or written."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "CAPELLA"))}
+    for name in ("data", "runtime", "config"):
+        (workdir / name).mkdir(exist_ok=True)
+    env.update(
+        JUPYTER_DATA_DIR=str(workdir / "data"),
+        JUPYTER_RUNTIME_DIR=str(workdir / "runtime"),
+        JUPYTER_CONFIG_DIR=str(workdir / "config"),
+        JUPYTER_PLATFORM_DIRS="1",
+        PYTHONWARNINGS="ignore",
+    )
+    return env
+
+
+def stop_process(process: subprocess.Popen | None) -> None:
+    """Stop a server process: politely, then by force."""
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(20)
+
+
 class LiveServer:
     """``jupyter server`` with capella-share only, its files under ``workdir``.
 
@@ -45,21 +73,7 @@ class LiveServer:
         return f"http://127.0.0.1:{self.port}"
 
     def env(self) -> dict[str, str]:
-        env = {
-            key: value
-            for key, value in os.environ.items()
-            if not key.startswith(("JUPYTER", "CAPELLA_SHARE"))
-        }
-        for name in ("data", "runtime", "config"):
-            (self.workdir / name).mkdir(exist_ok=True)
-        env.update(
-            JUPYTER_DATA_DIR=str(self.workdir / "data"),
-            JUPYTER_RUNTIME_DIR=str(self.workdir / "runtime"),
-            JUPYTER_CONFIG_DIR=str(self.workdir / "config"),
-            JUPYTER_PLATFORM_DIRS="1",
-            PYTHONWARNINGS="ignore",
-        )
-        return env
+        return isolated_env(self.workdir)
 
     def start(self, timeout: float = 60) -> None:
         self.port = free_port()
@@ -121,10 +135,4 @@ class LiveServer:
             self.process.wait(30)
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(20)
-        except subprocess.TimeoutExpired:
-            self.kill()
+        stop_process(self.process)
