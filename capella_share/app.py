@@ -8,13 +8,21 @@ import typing as t
 
 from jupyter_server.extension.application import ExtensionApp
 from tornado.ioloop import IOLoop
-from traitlets import Bool, Enum, Int, Type, Unicode, default
+from traitlets import Bool, Enum, Int, Type, Unicode, default, dlink
 
 from . import policy
 from .authorizer import PolicyAuthorizerMixin
 from .connections import ConnectionRegistry
 from .identity import CONNECTIONS_SETTING, LINKS_SETTING, GuestIdentityMixin, principal_of
 from .links import LinkRegistry
+from .processes import (
+    PROCESSES_SETTING,
+    GuestKernelsMixin,
+    GuestTerminalsMixin,
+    ProcessManager,
+    terminal_apps,
+)
+from .redact import SecretRedactor, transform_for
 from .routeguard import forget_guest_workspaces, guard_routes
 from .shares import (
     MANIFEST_ENV,
@@ -78,6 +86,46 @@ class CapellaShareApp(ExtensionApp):
         default_value=policy.Level.VIEW.value,
         config=True,
         help="The permission of a link whose creation request names none.",
+    )
+
+    max_active_links = Int(
+        1000,
+        config=True,
+        help="""The most share links that may be active at once. Creating one more
+        answers 409 until some are revoked or expire. 0 sets no limit.""",
+    )
+
+    guest_workspace_max_bytes = Int(
+        1024 * 1024,
+        config=True,
+        help="""The largest Lab workspace (the saved layout of open tabs, in bytes) a
+        guest may save on this server; a larger one answers 413. The owner is not
+        limited.""",
+    )
+
+    guest_workspace_max_count = Int(
+        10,
+        config=True,
+        help="""The most Lab workspaces each guest may keep on this server; saving one
+        more answers 413 (re-saving one it has is always allowed). The owner is not
+        limited.""",
+    )
+
+    max_awareness_bytes = Int(
+        64 * 1024,
+        config=True,
+        help="""The largest RTC awareness message (a collaborator's name, cursor and
+        selection) a guest may send, in bytes. Larger ones are dropped, not relayed
+        to the others in the document. The owner is not limited.""",
+    )
+
+    end_guest_kernels = Bool(
+        True,
+        config=True,
+        help="""Shut down, when a link is revoked or expires, every kernel its guests
+        started that neither the owner nor a guest of another live link has open.
+        When False such kernels are kept for the owner. Either way the guests'
+        terminals are terminated and their running code is interrupted.""",
     )
 
     share_provider_class = Type(
@@ -150,6 +198,13 @@ class CapellaShareApp(ExtensionApp):
             ReadOnlyShareGuardMixin, serverapp.contents_manager_class
         )
         serverapp.observe(_keep_composed(ReadOnlyShareGuardMixin), "contents_manager_class")
+        # Terminals a guest creates are recorded, so that ending its link ends them.
+        # The terminals extension links after us and makes its manager from its trait.
+        for terminals in terminal_apps(serverapp):
+            terminals.terminal_manager_class = _composed(
+                GuestTerminalsMixin, terminals.terminal_manager_class
+            )
+            terminals.observe(_keep_composed(GuestTerminalsMixin), "terminal_manager_class")
 
     def initialize_settings(self) -> None:
         self.links = LinkRegistry(parent=self, log=self.log)
@@ -167,8 +222,37 @@ class CapellaShareApp(ExtensionApp):
             self.allow_token_links = False
         self.settings.update({LINKS_SETTING: self.links, CONNECTIONS_SETTING: self.connections})
         self.links.on_end(self._remove_guest_workspaces)
+        # Kernels a guest starts are recorded too. The server's default kernel manager
+        # class depends on its gateway settings, unknown when we link: ours goes in
+        # front of the class of the manager it made.
+        kernel_manager = self.serverapp.kernel_manager
+        kernel_manager.__class__ = _composed(GuestKernelsMixin, type(kernel_manager))
+        self.processes = ProcessManager(
+            self.links, self.serverapp.kernel_manager, parent=self, log=self.log
+        )
+        dlink((self, "end_guest_kernels"), (self.processes, "end_guest_kernels"))
+        self.settings[PROCESSES_SETTING] = self.processes
+
+        def check_processes() -> None:
+            problem = self.processes.wiring_problem(self.serverapp)
+            if problem:
+                # a guest could start what its link's end would leave running
+                self.log.error(
+                    "capella-share: %s, so what guests start could not be ended; "
+                    "share links are turned off.",
+                    problem,
+                )
+                self.allow_token_links = False
+
+        # once every extension has loaded (the terminals' manager, the routes)
+        IOLoop.current().add_callback(check_processes)
         self.shares = self._start_shares()
         self.settings.update({SHARES_SETTING: self.shares, SHARES_OFF_SETTING: self._shares_off})
+        # Before any other transform (compression): every response not made for the
+        # owner has the server's secrets cut out.
+        self.serverapp.web_app.transforms.insert(
+            0, transform_for(SecretRedactor.for_server(self.serverapp))
+        )
         previous_hook = settings.get("page_config_hook")
         settings["page_config_hook"] = lambda handler, config: self.page_config_hook(
             handler, previous_hook(handler, config) if previous_hook else config
@@ -180,10 +264,20 @@ class CapellaShareApp(ExtensionApp):
 
         self.handlers.extend(default_handlers())
         self.handlers.extend(shares_handlers())
-        router = self.serverapp.web_app.default_router
-        guard_routes(router)
-        # Extensions that load after this one (JupyterLab's) add their routes later.
-        IOLoop.current().add_callback(guard_routes, router)
+        # Extensions that load after this one (JupyterLab's) add their routes later:
+        # classify again once every extension has loaded. A route added later still
+        # is never vetted, and the identity provider recognises no guest on it.
+        self._guard_routes()
+        IOLoop.current().add_callback(self._guard_routes)
+
+    def _guard_routes(self) -> None:
+        for route in guard_routes(self.serverapp.web_app.default_router):
+            self.log.warning(
+                "capella-share: route %s (%s) is not classified by the policy: "
+                "guests are refused there",
+                route.pattern,
+                route.handler,
+            )
 
     def _remove_guest_workspaces(self, link: t.Any, reason: str) -> None:
         """A link's guests are gone for good: so are the Lab layouts they saved."""

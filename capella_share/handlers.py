@@ -134,6 +134,16 @@ class LinksHandler(CapellaShareHandler):
                 "Share links are turned off on this server (CapellaShareApp.allow_token_links).",
             )
         request = self._link_request(self.json_body())
+        limit = self.app.max_active_links
+        active = self.links.active_count()
+        if limit and active >= limit:
+            # links live in memory: a bound keeps a script from filling it
+            raise web.HTTPError(
+                409,
+                f"There are {active} active share links, the most this server allows "
+                f"(CapellaShareApp.max_active_links = {limit}). Revoke some links, or let "
+                "them expire, before making another.",
+            )
         link, token = self.links.create(**request)
         model = {**link.to_model(), "url": self._link_url(link.path, token), "token": token}
         self.set_header(

@@ -44,6 +44,41 @@ current_principal: contextvars.ContextVar[Principal] = contextvars.ContextVar(
 )
 
 
+#: Class attribute the route guard sets on every handler class it has classified
+#: (its value: the resource, or None for a route no guest may reach).
+ROUTE_RESOURCE = "capella_share_resource"
+#: Request attribute holding who the request was authenticated as.
+_REQUEST_PRINCIPAL = "capella_share_principal"
+#: The guest login cookie is the server's cookie name with this after it.
+GUEST_COOKIE_SUFFIX = "-guest"
+
+
+def is_vetted(handler: web.RequestHandler) -> bool:
+    """Whether the route guard has classified this handler's route."""
+    return ROUTE_RESOURCE in vars(type(handler))
+
+
+def request_principal(request: t.Any) -> Principal | None:
+    """Who ``request`` was authenticated as; None if nobody (or not yet)."""
+    return getattr(request, _REQUEST_PRINCIPAL, None)
+
+
+def bears_link_credentials(handler: web.RequestHandler) -> bool:
+    """Whether a request carries a share-link token or a guest login cookie,
+    judged from the request alone (before, or without, any authentication)."""
+    header = handler.request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() in ("token", "bearer") and looks_like_link_token(value.strip()):
+        return True
+    if any(looks_like_link_token(v.decode("utf-8", "replace")) for v in _query_tokens(handler)):
+        return True
+    return any(name.endswith(GUEST_COOKIE_SUFFIX) for name in handler.request.cookies)
+
+
+def _query_tokens(handler: web.RequestHandler) -> list[bytes]:
+    return handler.request.query_arguments.get("token", [])
+
+
 def principal_of(user: t.Any) -> Principal:
     """The policy's view of a user: a guest at its link's level, or the owner."""
     if isinstance(user, Guest):
@@ -83,14 +118,21 @@ class GuestIdentityMixin:
         return handler.settings.get(LINKS_SETTING)
 
     def guest_cookie_name(self, handler: web.RequestHandler) -> str:
-        return self.get_cookie_name(handler) + "-guest"  # type:ignore[attr-defined]
+        return self.get_cookie_name(handler) + GUEST_COOKIE_SUFFIX  # type:ignore[attr-defined]
 
     async def get_user(self, handler: web.RequestHandler) -> User | None:
         known = getattr(handler, "_jupyter_current_user", None)
         if known:
             return known
         user = await self._authenticate(handler)
+        if isinstance(user, Guest) and not is_vetted(handler):
+            # a route the policy never classified: a guest is nobody there
+            handler.log.debug(  # type:ignore[attr-defined]
+                "capella-share: %s is not classified; guest refused", type(handler).__name__
+            )
+            user = None
         current_principal.set(principal_of(user))
+        setattr(handler.request, _REQUEST_PRINCIPAL, None if user is None else principal_of(user))
         return user
 
     async def _authenticate(self, handler: web.RequestHandler) -> User | None:

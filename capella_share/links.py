@@ -95,6 +95,11 @@ class LinkRegistry(LoggingConfigurable):
         self._drop_expired()
         return sorted(self._links.values(), key=lambda link: link.created)
 
+    def active_count(self) -> int:
+        """How many links are active (expired ones are ended first)."""
+        self._drop_expired()
+        return len(self._links)
+
     def get(self, link_id: str) -> ShareLink | None:
         """The active link with this id, or None (unknown, revoked or expired)."""
         link = self._links.get(link_id)

@@ -56,6 +56,13 @@ TABLE: dict[str, dict[Level, str]] = {
     "lab:extensions": {Level.VIEW: _R, Level.EDIT: _R, Level.FULL: _R},
     "lab:plugins": {Level.VIEW: _R, Level.EDIT: _R, Level.FULL: _R},
     "lab:build": {Level.VIEW: _R, Level.EDIT: _R, Level.FULL: _R},
+    # Lab pages and what they read to draw themselves (themes, translations, licenses)
+    "lab": {Level.VIEW: _R, Level.EDIT: _R, Level.FULL: _R},
+    # the visitor's own identity (api/me): a guest may rename itself, nothing more
+    "identity": {Level.VIEW: _RW, Level.EDIT: _RW, Level.FULL: _RW},
+    # what anyone may reach, logged in or not: static files, login, logout,
+    # redirects and the 404 page (the secret filter cleans what they render)
+    "public": {Level.VIEW: _RWX, Level.EDIT: _RWX, Level.FULL: _RWX},
     # capella-share itself
     "capella-share:session": {Level.VIEW: _R, Level.EDIT: _R, Level.FULL: _R},
     "capella-share:links": {Level.VIEW: _NONE, Level.EDIT: _NONE, Level.FULL: _NONE},
@@ -63,6 +70,146 @@ TABLE: dict[str, dict[Level, str]] = {
 }
 
 _LETTER = {READ: "r", WRITE: "w", EXECUTE: "x"}
+
+#: Every route a guest may reach, by the class that serves it (module.qualname) ->
+#: the resource its requests are judged as (GET/HEAD/OPTIONS read, other verbs
+#: write; the handler's own Authorizer checks then apply on top). A route whose
+#: class is not named here (another extension's, or an upstream class renamed or
+#: moved) is refused to every guest: classify it here first.
+ROUTES: dict[str, str] = {
+    **dict.fromkeys(
+        (
+            "jupyter_server.base.handlers.FileFindHandler",
+            "jupyter_server.base.handlers.PublicStaticFileHandler",
+            "jupyter_server.base.handlers.TrailingSlashHandler",
+            "jupyter_server.base.handlers.RedirectWithParams",
+            "jupyter_server.base.handlers.APIVersionHandler",
+            "jupyter_server.base.handlers.Template404",
+            "jupyter_server.auth.login.LoginFormHandler",
+            "jupyter_server.auth.logout.LogoutHandler",
+            "jupyterlab_server.handlers.NotFoundHandler",
+        ),
+        "public",
+    ),
+    **dict.fromkeys(
+        (
+            "jupyter_server.base.handlers.MainHandler",
+            "jupyterlab_server.handlers.LabHandler",
+            "jupyterlab_server.translations_handler.TranslationsHandler",
+            "jupyterlab_server.themes_handler.ThemesHandler",
+            "jupyterlab_server.licenses_handler.LicensesHandler",
+            "jupyterlab_server.listings_handler.ListingsHandler",
+            # Notebook 7's pages
+            "notebook.app.TreeHandler",
+            "notebook.app.NotebookHandler",
+            "notebook.app.FileHandler",
+            "notebook.app.ConsoleHandler",
+            "notebook.app.TerminalHandler",
+            "notebook.app.CustomCssHandler",
+            "notebook.app.RedirectHandler",
+        ),
+        "lab",
+    ),
+    "jupyterlab_server.settings_handler.SettingsHandler": "settings",
+    "jupyterlab_server.workspaces_handler.WorkspacesHandler": "workspaces",
+    "jupyterlab.handlers.extension_manager_handler.ExtensionHandler": "lab:extensions",
+    "jupyterlab.handlers.plugin_manager_handler.PluginHandler": "lab:plugins",
+    "jupyterlab.handlers.build_handler.BuildHandler": "lab:build",
+    **dict.fromkeys(
+        (
+            "jupyter_server.services.api.handlers.APISpecHandler",
+            "jupyter_server.services.api.handlers.APIStatusHandler",
+        ),
+        "api",
+    ),
+    "jupyter_server.services.api.handlers.IdentityHandler": "identity",
+    **dict.fromkeys(
+        (
+            "jupyter_server.services.api.handlers.PathResolverHandler",
+            "jupyter_server.services.contents.handlers.CheckpointsHandler",
+            "jupyter_server.services.contents.handlers.ModifyCheckpointsHandler",
+            "jupyter_server.services.contents.handlers.TrustNotebooksHandler",
+            "jupyter_server.services.contents.handlers.ContentsHandler",
+            "jupyter_server.services.contents.handlers.NotebooksRedirectHandler",
+            "jupyter_server.view.handlers.ViewHandler",
+            "jupyter_server.files.handlers.FilesHandler",
+            "jupyter_server.base.handlers.AuthenticatedFileHandler",
+            "jupyter_server_fileid.handler.FileIDHandler",
+            "jupyter_server_fileid.handler.FilePathHandler",
+            "jupyter_server_ydoc.handlers.YDocWebSocketHandler",
+            "jupyter_server_ydoc.handlers.DocSessionHandler",
+            "jupyter_server_ydoc.handlers.DocForkHandler",
+            "jupyter_server_ydoc.handlers.TimelineHandler",
+            "jupyter_server_ydoc.handlers.UndoRedoHandler",
+        ),
+        "contents",
+    ),
+    "jupyter_server.services.config.handlers.ConfigHandler": "config",
+    **dict.fromkeys(
+        (
+            "jupyter_server.services.kernels.handlers.MainKernelHandler",
+            "jupyter_server.services.kernels.handlers.KernelHandler",
+            "jupyter_server.services.kernels.handlers.KernelActionHandler",
+            "jupyter_server.services.kernels.websocket.KernelWebsocketHandler",
+        ),
+        "kernels",
+    ),
+    **dict.fromkeys(
+        (
+            "jupyter_server.kernelspecs.handlers.KernelSpecResourceHandler",
+            "jupyter_server.services.kernelspecs.handlers.MainKernelSpecHandler",
+            "jupyter_server.services.kernelspecs.handlers.KernelSpecHandler",
+        ),
+        "kernelspecs",
+    ),
+    **dict.fromkeys(
+        (
+            "jupyter_server.nbconvert.handlers.NbconvertPostHandler",
+            "jupyter_server.nbconvert.handlers.NbconvertFileHandler",
+            "jupyter_server.services.nbconvert.handlers.NbconvertRootHandler",
+        ),
+        "nbconvert",
+    ),
+    "jupyter_server.services.security.handlers.CSPReportHandler": "csp",
+    **dict.fromkeys(
+        (
+            "jupyter_server.services.sessions.handlers.SessionHandler",
+            "jupyter_server.services.sessions.handlers.SessionRootHandler",
+        ),
+        "sessions",
+    ),
+    "jupyter_server.services.shutdown.ShutdownHandler": "server",
+    **dict.fromkeys(
+        (
+            "jupyter_server.services.events.handlers.EventHandler",
+            "jupyter_server.services.events.handlers.SubscribeWebsocket",
+        ),
+        "events",
+    ),
+    **dict.fromkeys(
+        (
+            "jupyter_server_terminals.handlers.TermSocket",
+            "jupyter_server_terminals.api_handlers.TerminalRootHandler",
+            "jupyter_server_terminals.api_handlers.TerminalHandler",
+        ),
+        "terminals",
+    ),
+    **dict.fromkeys(
+        (
+            "jupyter_lsp.handlers.LanguageServersHandler",
+            "jupyter_lsp.handlers.LanguageServerWebSocketHandler",
+        ),
+        "lsp",
+    ),
+    "capella_share.handlers.InfoHandler": "capella-share:session",
+    "capella_share.handlers.SessionHandler": "capella-share:session",
+    "capella_share.handlers.SessionSocket": "capella-share:session",
+    "capella_share.handlers.LinksHandler": "capella-share:links",
+    "capella_share.handlers.LinkHandler": "capella-share:links",
+    "capella_share.shares.handlers.SharesHandler": "capella-share:shares",
+    "capella_share.shares.handlers.ShareHandler": "capella-share:shares",
+    "capella_share.shares.handlers.ShareArchiveHandler": "capella-share:shares",
+}
 
 
 @dataclass(frozen=True)
@@ -110,6 +257,56 @@ def allows(principal: Principal, action: str, resource: str, path: str | None = 
     if allowed == "own":
         return True  # the caller confines the guest to its own space
     return _LETTER[action] in allowed
+
+
+def route_resource(handler_name: str) -> str | None:
+    """The resource a route served by ``handler_name`` (module.qualname) is judged
+    as; None for a route nobody classified, which no guest may reach."""
+    return ROUTES.get(handler_name)
+
+
+#: Routes whose verbs do not act as their names say. Asking for a document's room
+#: (PUT api/collaboration/session/<path>) creates nothing: it looks the file's id
+#: up, so that those who may only read can follow a document live.
+ROUTE_ACTIONS: dict[str, dict[str, str]] = {
+    "jupyter_server_ydoc.handlers.DocSessionHandler": {"PUT": READ},
+}
+
+
+def method_action(method: str, handler_name: str = "") -> str:
+    """The action an HTTP verb performs on a route, as jupyter_server's
+    ``@authorized`` maps it (a websocket upgrade is a GET: its handler asks for
+    ``execute`` itself)."""
+    special = ROUTE_ACTIONS.get(handler_name, {}).get(method)
+    if special is not None:
+        return special
+    return READ if method in ("GET", "HEAD", "OPTIONS") else WRITE
+
+
+_NOUNS = {
+    "contents": "files",
+    "kernels": "kernels",
+    "sessions": "kernels",
+    "terminals": "terminals",
+    "server": "the server",
+    "settings": "the owner's settings",
+    "config": "the owner's configuration",
+    "capella-share:links": "share links",
+    "capella-share:shares": "project shares",
+}
+_VERBS = {READ: "see", WRITE: "change", EXECUTE: "run"}
+
+
+def refusal(principal: Principal, action: str, resource: str) -> str:
+    """Why ``principal`` is refused, in words a guest understands."""
+    what = _NOUNS.get(resource, resource)
+    link = {Level.VIEW: "a view-only", Level.EDIT: "an edit", Level.FULL: "a full-access"}
+    kind = link.get(principal.level, "this")
+    return f"This is {kind} link: it may not {_VERBS.get(action, action)} {what}."
+
+
+def unclassified_refusal() -> str:
+    return "This address is not available through a share link."
 
 
 def may_manage(principal: Principal) -> bool:

@@ -9,7 +9,9 @@ class with a guarded subclass made by the route's guard factory.
 
 from __future__ import annotations
 
+import json
 import re
+import typing as t
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -17,8 +19,14 @@ from pathlib import Path
 from tornado import web
 from tornado.routing import Router
 
-from . import policy, rtc
-from .identity import Guest, principal_of
+from . import policy, processes, rtc
+from .identity import (
+    ROUTE_RESOURCE,
+    Guest,
+    bears_link_credentials,
+    principal_of,
+    request_principal,
+)
 
 GuardFactory = Callable[[type[web.RequestHandler]], type[web.RequestHandler]]
 
@@ -57,13 +65,41 @@ def _guarded(cls: type[web.RequestHandler], resource: str) -> type[web.RequestHa
 
 def _confine_to_own_workspaces(handler: web.RequestHandler, guest: Guest) -> None:
     """Give a guest a workspaces directory of its own, so it never sees or
-    overwrites the owner's layout and its Lab still saves its own."""
-    from jupyterlab_server.workspaces_handler import WorkspacesManager
+    overwrites the owner's layout and its Lab still saves its own; and keep what
+    it stores there small, as it is the owner's disk."""
+    from jupyterlab_server.workspaces_handler import (
+        WORKSPACE_EXTENSION,
+        WorkspacesManager,
+        slugify,
+    )
 
     owner_dir = Path(handler.manager.workspaces_dir)  # type:ignore[attr-defined]
     own = owner_dir / GUEST_WORKSPACES / _UNSAFE.sub("-", guest.username)
     handler.manager = WorkspacesManager(str(own))  # type:ignore[attr-defined]
     handler.settings.setdefault(GUEST_WORKSPACE_DIRS, {}).setdefault(guest.link_id, set()).add(own)
+    if handler.request.method != "PUT":
+        return
+    # the body is already read: refusing it here keeps it off the disk
+    max_bytes = rtc.configured(handler.settings, "guest_workspace_max_bytes")
+    size = len(handler.request.body)
+    if size > max_bytes:
+        raise web.HTTPError(
+            413,
+            f"This Lab workspace is {size} bytes; a guest's may be at most {max_bytes} "
+            "(CapellaShareApp.guest_workspace_max_bytes). Close some tabs and try again.",
+        )
+    max_count = rtc.configured(handler.settings, "guest_workspace_max_count")
+    space_name = handler.path_kwargs.get("space_name") or ""
+    if not space_name or (own / (slugify(space_name) + WORKSPACE_EXTENSION)).exists():
+        return  # no name (refused by the handler) or saved before: no new file
+    count = sum(1 for _ in own.glob("*" + WORKSPACE_EXTENSION)) if own.is_dir() else 0
+    if count >= max_count:
+        raise web.HTTPError(
+            413,
+            f"A guest may keep at most {max_count} Lab workspaces "
+            "(CapellaShareApp.guest_workspace_max_count); delete one of yours "
+            "(DELETE lab/api/workspaces/<id>) or save to one you have.",
+        )
 
 
 def forget_guest_workspaces(settings: dict, link_id: str) -> list[Path]:
@@ -88,22 +124,117 @@ GUARDS: dict[str, GuardFactory] = {
     "jupyter_server_ydoc.handlers.YDocWebSocketHandler": rtc.guard_document_socket,
     "jupyter_server_ydoc.handlers.DocForkHandler": rtc.guard_fork_merge,
     "jupyter_server_ydoc.handlers.DocSessionHandler": rtc.guard_session_request,
+    "jupyter_server.services.kernels.websocket.KernelWebsocketHandler": (
+        processes.guard_kernel_socket
+    ),
 }
 
 
-def guard_routes(router: Router) -> int:
-    """Replace the handlers of the GUARDS routes in ``router`` (recursively).
+class Unclassified(t.NamedTuple):
+    """A route no guest may reach, because the policy does not name its handler."""
 
-    Idempotent; returns how many routes it guarded this time.
+    pattern: str
+    handler: str
+
+
+def _classified(
+    cls: type[web.RequestHandler], name: str, resource: str | None
+) -> type[web.RequestHandler]:
+    """``cls`` with the policy in front of every verb for guests.
+
+    A route of no known resource refuses anything bearing a link's credentials
+    before its handler runs at all; a known one lets the handler authenticate, then
+    asks the policy for the verb's action on the resource. The handler's own
+    Authorizer checks (finer actions, paths) still apply after.
     """
-    count = 0
+
+    def check_xsrf_cookie(self):
+        try:
+            return cls.check_xsrf_cookie(self)
+        except web.HTTPError as error:
+            if not bears_link_credentials(self):
+                raise
+            return _refuse(self, error.status_code, error.log_message or "XSRF check failed.")
+
+    async def prepare(self, *args, **kwargs):
+        if self._finished:
+            return None  # refused by the XSRF check
+        if bears_link_credentials(self):
+            # before the handler runs anything of its own
+            if resource is None:
+                return _refuse(self, 403, policy.unclassified_refusal())
+            if not _implements(cls, self.request.method):
+                return _refuse(self, 405, f"{self.request.method} is not supported here.")
+        result = cls.prepare(self, *args, **kwargs)
+        if result is not None:
+            await result
+        if self._finished:
+            return None
+        principal = request_principal(self.request)
+        if principal is None or principal.is_owner:
+            return None  # anonymous (its handler refuses it) or the owner
+        action = policy.method_action(self.request.method, name)
+        if resource is None:
+            return _refuse(self, 403, policy.unclassified_refusal())
+        if not policy.allows(principal, action, resource):
+            return _refuse(self, 403, policy.refusal(principal, action, resource))
+        return None
+
+    return type(
+        cls.__name__,
+        (cls,),
+        {
+            "prepare": prepare,
+            "check_xsrf_cookie": check_xsrf_cookie,
+            ROUTE_RESOURCE: resource,
+            "__module__": cls.__module__,
+        },
+    )
+
+
+def _implements(cls: type[web.RequestHandler], method: str) -> bool:
+    verb = method.lower()
+    return getattr(cls, verb, None) is not getattr(web.RequestHandler, verb, None)
+
+
+def _refuse(handler: web.RequestHandler, status: int, message: str) -> None:
+    """Answer a guest's refused request here and now, as ``{"message": ...}``.
+
+    Written with tornado's own ``finish``: some handlers override theirs in ways
+    that break on error pages (a HEAD to JupyterLab 4.6's licenses route never
+    answers), and a refusal must always arrive.
+    """
+    handler.clear()
+    handler.set_status(status)
+    handler.set_header("Content-Type", "application/json")
+    web.RequestHandler.finish(handler, json.dumps({"message": message}))
+
+
+def _pattern(rule: t.Any) -> str:
+    regex = getattr(rule.matcher, "regex", None)
+    return regex.pattern if regex is not None else repr(rule.matcher)
+
+
+def guard_routes(router: Router) -> list[Unclassified]:
+    """Put the policy in front of every route of ``router`` (recursively), plus the
+    special guards of GUARDS. Idempotent; returns the routes found unclassified
+    this time (refused to guests)."""
+    unclassified: list[Unclassified] = []
     for rule in getattr(router, "rules", []):
         target = rule.target
         if isinstance(target, Router):
-            count += guard_routes(target)
-        elif isinstance(target, type) and issubclass(target, web.RequestHandler):
-            guard = GUARDS.get(_qualified(target))
+            unclassified += guard_routes(target)
+        elif (
+            isinstance(target, type)
+            and issubclass(target, web.RequestHandler)
+            and ROUTE_RESOURCE not in vars(target)
+        ):
+            name = _qualified(target)
+            resource = policy.route_resource(name)
+            guard = GUARDS.get(name)
             if guard is not None:
-                rule.target = guard(target)
-                count += 1
-    return count
+                target = guard(target)
+            rule.target = _classified(target, name, resource)
+            if resource is None:
+                unclassified.append(Unclassified(_pattern(rule), name))
+    return unclassified

@@ -10,6 +10,12 @@ peers' awareness, and its own awareness (cursor, name) still flows; every other
 message it sends is dropped before it reaches the room. The policy is asked on
 each such message, so a share switched to read-only applies to open sockets.
 
+Awareness (who is in the document, their name, cursor and selection) is relayed by
+the room to every client as it comes, up to 1 GiB, and names whoever its sender
+claims to be. From a guest, the guard drops awareness messages over
+``CapellaShareApp.max_awareness_bytes``, drops entries for client ids another
+socket announced first, and sets the name fields of each state to the guest's own.
+
 Merging a fork back into its document (``DELETE api/collaboration/fork/<id>?merge=true``)
 writes the document too, and is guarded the same way. Asking for a document's room
 (``PUT api/collaboration/session/<path>``) only looks the file's id up, yet its verb
@@ -19,6 +25,7 @@ may only read can follow a document live.
 
 from __future__ import annotations
 
+import json
 import typing as t
 
 from jupyter_server.utils import ensure_async
@@ -34,6 +41,117 @@ SYNC_STEP1 = 0
 #: What a client that may not write can still send: its awareness, and a request
 #: for the document's state.
 _HARMLESS = {(AWARENESS, None), (SYNC, SYNC_STEP1)}
+
+#: The fields of an awareness state's "user" that say who someone is.
+IDENTITY_FIELDS = ("username", "name", "display_name", "initials", "avatar_url")
+
+#: room id -> Yjs client id -> the socket that announced it first (until it closes).
+_AWARENESS_HOLDERS: dict[str, dict[int, t.Any]] = {}
+
+
+def configured(settings: t.Mapping[str, t.Any], name: str) -> t.Any:
+    """The value of the CapellaShareApp trait ``name`` for the server of ``settings``
+    (its default when the extension is not there)."""
+    from .app import CapellaShareApp
+
+    app = settings.get(CapellaShareApp.name)
+    if isinstance(app, CapellaShareApp):
+        return getattr(app, name)
+    return CapellaShareApp.class_traits()[name].default_value
+
+
+class _Reader:
+    """A strict reader of Yjs' lib0 encoding: pycrdt's Decoder reads past the end."""
+
+    def __init__(self, data: bytes):
+        self.data = data
+        self.pos = 0
+
+    def var_uint(self) -> int:
+        value = shift = 0
+        while shift <= 63:
+            if self.pos >= len(self.data):
+                raise ValueError("truncated var-uint")
+            byte = self.data[self.pos]
+            self.pos += 1
+            value |= (byte & 0x7F) << shift
+            if byte < 0x80:
+                return value
+            shift += 7
+        raise ValueError("var-uint too long")
+
+    def var_bytes(self) -> bytes:
+        length = self.var_uint()
+        end = self.pos + length
+        if end > len(self.data):
+            raise ValueError("truncated var-string")
+        chunk, self.pos = self.data[self.pos : end], end
+        return chunk
+
+    @property
+    def done(self) -> bool:
+        return self.pos == len(self.data)
+
+
+def read_awareness(message: bytes) -> list[tuple[int, int, str]]:
+    """The entries (client id, clock, JSON state) of an awareness message;
+    ValueError if it is not exactly one well-formed awareness update."""
+    outer = _Reader(bytes(message))
+    if outer.var_uint() != AWARENESS:
+        raise ValueError("not an awareness message")
+    update = _Reader(outer.var_bytes())
+    if not outer.done:
+        raise ValueError("bytes after the awareness update")
+    entries = []
+    for _ in range(update.var_uint()):
+        client_id, clock = update.var_uint(), update.var_uint()
+        entries.append((client_id, clock, update.var_bytes().decode("utf-8")))
+    if not update.done:
+        raise ValueError("bytes after the last awareness entry")
+    return entries
+
+
+def write_awareness(entries: list[tuple[int, int, str]]) -> bytes:
+    """An awareness message of ``entries``; their states must be ASCII (pycrdt's
+    Encoder writes a string's length in characters)."""
+    from pycrdt import Encoder, create_awareness_message
+
+    encoder = Encoder()
+    encoder.write_var_uint(len(entries))
+    for client_id, clock, state in entries:
+        encoder.write_var_uint(client_id)
+        encoder.write_var_uint(clock)
+        encoder.write_var_string(state)
+    return create_awareness_message(encoder.to_bytes())
+
+
+def _no_constant(name: str) -> t.NoReturn:
+    raise ValueError(f"{name} is not JSON")  # a browser's JSON.parse would fail on it
+
+
+def as_user(state: str, user: t.Any) -> str | None:
+    """``state`` (an awareness state, JSON) with whatever its "user" says about who
+    it is replaced by ``user``'s identity; None when it is not a JSON object."""
+    if state in ("", "null"):
+        return "null"  # the client leaves
+    try:
+        value = json.loads(state, parse_constant=_no_constant)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(value, dict):
+        return None
+    own = {field: getattr(user, field, None) for field in IDENTITY_FIELDS}
+    if "user" in value:
+        claimed = value["user"]
+        value["user"] = (
+            {**claimed, **{field: own[field] for field in IDENTITY_FIELDS if field in claimed}}
+            if isinstance(claimed, dict)
+            else own
+        )
+    try:
+        return json.dumps(value, separators=(",", ":"))  # ASCII: non-ASCII is escaped
+    except (ValueError, RecursionError):
+        return None
 
 
 def message_kind(message: t.Any) -> tuple[int, int | None] | None:
@@ -95,9 +213,16 @@ def guard_document_socket(cls: type[web.RequestHandler]) -> type[web.RequestHand
 
     class GuardedYDocWebSocketHandler(cls):  # type:ignore[valid-type,misc]
         _capella_dropped = 0
+        _capella_noted: frozenset[str] = frozenset()
+        _capella_client_ids: frozenset[int] = frozenset()
 
         async def on_message(self, message: t.Any) -> t.Any:
-            if message_kind(message) in _HARMLESS or may_write(self, self._room_id):
+            kind = message_kind(message)
+            if kind == (AWARENESS, None):
+                message = self._capella_awareness(message)
+                if message is None:
+                    return None
+            if kind in _HARMLESS or may_write(self, self._room_id):
                 return await super().on_message(message)
             self._capella_dropped += 1
             if self._capella_dropped == 1:
@@ -112,6 +237,76 @@ def guard_document_socket(cls: type[web.RequestHandler]) -> type[web.RequestHand
                 reply = {"type": "save", "responseTo": save_id, "status": "failed"}
                 await self.send(self._encode_json_message(reply))
             return None
+
+        def _capella_awareness(self, message: bytes) -> bytes | None:
+            """The awareness message as the room may relay it; None to drop it.
+
+            Every socket's client ids are bound to it; the owner's messages pass as
+            they are, a guest's are limited and speak for the guest only."""
+            user = self.current_user
+            guest = not principal_of(user).is_owner
+            limit = configured(self.settings, "max_awareness_bytes")
+            if len(message) > limit:
+                if guest:
+                    self._capella_note(f"awareness messages over {limit} bytes")
+                    return None
+                return message
+            try:
+                entries = read_awareness(message)
+            except ValueError:
+                if guest:
+                    self._capella_note("malformed awareness messages")
+                    return None
+                return message
+            holders = _AWARENESS_HOLDERS.setdefault(self._room_id, {})
+            # the room's own awareness (the server's client id) is nobody's to change
+            room_awareness = getattr(getattr(self, "room", None), "awareness", None)
+            server_id = getattr(room_awareness, "client_id", None)
+            kept = []
+            for client_id, clock, state in entries:
+                holder = self if client_id == server_id else holders.setdefault(client_id, self)
+                if holder is self and client_id != server_id:
+                    self._capella_client_ids = self._capella_client_ids | {client_id}
+                if not guest:
+                    continue
+                foreign = holder is not self and (
+                    getattr(holder.current_user, "username", None) != user.username
+                )
+                if foreign or client_id == server_id:
+                    self._capella_note("awareness of client ids other sockets hold")
+                    continue
+                own_state = as_user(state, user)
+                if own_state is None:
+                    self._capella_note("awareness states that are not JSON objects")
+                    continue
+                kept.append((client_id, clock, own_state))
+            if not guest:
+                return message
+            return write_awareness(kept) if kept else None
+
+        def _capella_note(self, what: str) -> None:
+            """Log, once per socket and kind, that a guest's messages are dropped."""
+            if what in self._capella_noted:
+                return
+            self._capella_noted = self._capella_noted | {what}
+            self.log.warning(
+                "capella-share: %s sends %s in %s; they are dropped",
+                getattr(self.current_user, "username", "?"),
+                what,
+                self._room_id,
+            )
+
+        def on_close(self) -> None:
+            try:
+                super().on_close()
+            finally:
+                # its client ids are free again (a reconnecting client announces them anew)
+                holders = _AWARENESS_HOLDERS.get(self._room_id, {})
+                for client_id in self._capella_client_ids:
+                    if holders.get(client_id) is self:
+                        del holders[client_id]
+                if not holders:
+                    _AWARENESS_HOLDERS.pop(self._room_id, None)
 
     GuardedYDocWebSocketHandler.__name__ = cls.__name__
     GuardedYDocWebSocketHandler.__qualname__ = cls.__name__

@@ -59,10 +59,38 @@ class LiveServer:
     directory (the share registry lives there), so a restart finds the same shares.
     """
 
-    def __init__(self, workdir: Path, token: str = OWNER_TOKEN):
+    #: The other extensions a plain LiveServer switches off.
+    ONLY_CAPELLA_SHARE: t.ClassVar[dict[str, bool]] = {
+        "jupyterlab": False,
+        "jupyter_lsp": False,
+        "notebook_shim": False,
+        "jupyter_server_terminals": False,
+        "jupyter_server_ydoc": False,
+        "jupyter_server_fileid": False,
+    }
+
+    def __init__(
+        self,
+        workdir: Path,
+        token: str = OWNER_TOKEN,
+        *,
+        app: str = "jupyter_server",
+        prefix: str = "/",
+        extensions: dict[str, bool] | None = None,
+        args: t.Sequence[str] = (),
+        env: dict[str, str] | None = None,
+    ):
+        """``app``: the module run (``jupyter_server`` or ``jupyterlab``); ``prefix``:
+        the server's base URL; ``extensions``: server extensions switched on or off
+        (default: capella-share alone); ``args``, ``env``: more of each."""
         self.workdir = workdir
         self.root = workdir / "root"
         self.token = token
+        self.app = app
+        self.prefix = prefix
+        self.extensions = self.ONLY_CAPELLA_SHARE if extensions is None else extensions
+        self.args = list(args)
+        self.extra_env = dict(env or {})
         self.process: subprocess.Popen | None = None
         self.port = 0
         self.root.mkdir(parents=True, exist_ok=True)
@@ -70,26 +98,26 @@ class LiveServer:
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://127.0.0.1:{self.port}{self.prefix.rstrip('/')}"
 
     def env(self) -> dict[str, str]:
-        return isolated_env(self.workdir)
+        return {**isolated_env(self.workdir), **self.extra_env}
 
     def start(self, timeout: float = 60) -> None:
         self.port = free_port()
         command = [
-            sys.executable, "-m", "jupyter_server", "--allow-root", "--no-browser",
+            sys.executable, "-m", self.app, "--allow-root", "--no-browser",
             "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={self.port}",
             "--ServerApp.port_retries=0", f"--ServerApp.root_dir={self.root}",
+            f"--ServerApp.base_url={self.prefix}",
             f"--IdentityProvider.token={self.token}",
             "--ServerApp.allow_unauthenticated_access=False",
             "--ServerApp.jpserver_extensions=capella_share=True",
-            "--ServerApp.jpserver_extensions=jupyterlab=False",
-            "--ServerApp.jpserver_extensions=jupyter_lsp=False",
-            "--ServerApp.jpserver_extensions=notebook_shim=False",
-            "--ServerApp.jpserver_extensions=jupyter_server_terminals=False",
-            "--ServerApp.jpserver_extensions=jupyter_server_ydoc=False",
-            "--ServerApp.jpserver_extensions=jupyter_server_fileid=False",
+            *(
+                f"--ServerApp.jpserver_extensions={name}={enabled}"
+                for name, enabled in self.extensions.items()
+            ),
+            *self.args,
         ]  # fmt: skip
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(

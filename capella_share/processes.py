@@ -1,0 +1,566 @@
+"""Ending a link ends what its guests started, not only their sockets.
+
+Closing a revoked guest's websockets leaves its processes running: a terminal's
+shell, a kernel it started and the code it sent to any kernel. The
+:class:`ProcessManager` knows who started what and who is using which kernel, and
+when a link is revoked or expires:
+
+- every terminal a guest of the link created is terminated;
+- every kernel a guest of the link started is shut down, unless the owner or a
+  guest of another live link has a kernel websocket open on it (kept for the
+  owner: see ``CapellaShareApp.end_guest_kernels``);
+- an execution a guest of the link sent that still runs on a kernel that stays
+  alive is interrupted; one still queued is interrupted the moment it starts.
+
+Where the facts come from:
+
+- who started a kernel or a terminal: :class:`GuestKernelsMixin` and
+  :class:`GuestTerminalsMixin`, put in front of the configured kernel and terminal
+  manager classes, read :data:`identity.current_principal` of the request that
+  starts one;
+- who has a kernel websocket open, and which ``execute_request`` a guest sent: the
+  kernel websocket route's guarded handler (:func:`guard_kernel_socket`);
+- which request a kernel is running: our own subscription to the kernel's IOPub
+  channel (``status`` messages name the request they are about).
+
+Beyond the documented kernel and terminal manager APIs, every reach into an
+upstream shape lives in one of the functions at the end of this module
+(:func:`terminal_apps` and the ``_upstream_*`` ones), with the version it was
+checked against; :meth:`ProcessManager.wiring_problem` checks at start that each
+piece is in place.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import typing as t
+import weakref
+from dataclasses import dataclass
+from functools import partial
+
+from jupyter_core.utils import ensure_async
+from tornado import web
+from tornado.ioloop import IOLoop
+from tornado.routing import Router
+from tornado.websocket import WebSocketHandler
+from traitlets import Bool, Int
+from traitlets.config import LoggingConfigurable
+
+from .connections import is_open
+from .identity import current_principal, principal_of
+from .links import LinkRegistry, ShareLink
+from .policy import Principal
+
+PROCESSES_SETTING = "capella_share_processes"
+
+#: The kernel websocket's binary protocol (jupyter_server's name for it).
+V1_PROTOCOL = "v1.kernel.websocket.jupyter.org"
+
+#: The jupyter_server extension that serves terminals.
+TERMINALS_EXTENSION = "jupyter_server_terminals"
+
+
+@dataclass
+class _Execution:
+    """An ``execute_request`` a guest sent that the kernel has not finished."""
+
+    link_id: str
+    started: bool = False
+    interrupts: int = 0
+    #: how many requests with this msg_id are unfinished (a client may reuse one)
+    count: int = 1
+
+
+class ProcessManager(LoggingConfigurable):
+    """Who started which kernel and terminal, who uses which kernel, and which
+    guest executions are still running; ends a link's share of them when it ends."""
+
+    end_guest_kernels = Bool(
+        True,
+        help="""Shut down a kernel a guest started when its link ends (unless the
+        owner or a guest of another live link has it open). When False it is kept
+        for the owner; the guest's running code is interrupted either way.""",
+    )
+
+    max_pending_executions = Int(
+        1000,
+        help="""The most unfinished guest executions remembered per kernel; the
+        oldest are forgotten beyond it (a guest may queue requests without end).""",
+    )
+
+    interrupt_attempts = Int(
+        3,
+        help="""How often an ended guest's execution is interrupted (a second
+        apart) while it keeps running, as code may catch one KeyboardInterrupt.""",
+    )
+
+    def __init__(self, links: LinkRegistry, kernel_manager: t.Any, **kwargs: t.Any):
+        super().__init__(**kwargs)
+        self.links = links
+        self.kernel_manager = kernel_manager
+        #: kernel id -> the link whose guest started it; kept after the link ends
+        #: while guests of other live links still use the kernel
+        self._kernels: dict[str, str] = {}
+        #: terminal name -> (its terminal manager, the link whose guest created it)
+        self._terminals: dict[str, tuple[t.Any, str]] = {}
+        #: kernel id -> its open websockets and whose they are
+        self._sockets: dict[str, weakref.WeakKeyDictionary[WebSocketHandler, Principal]] = {}
+        #: kernel id -> msg_id -> a guest's execution not finished yet
+        self._executions: dict[str, dict[str, _Execution]] = {}
+        #: kernel id -> our IOPub stream on it
+        self._watches: dict[str, t.Any] = {}
+        #: shutdowns and terminations under way (kept so they are not collected)
+        self._tasks: set[asyncio.Future] = set()
+        links.on_end(self.end_link)
+
+    # -- what guests start ------------------------------------------------------------
+    def kernel_started(self, kernel_id: str, principal: Principal) -> None:
+        if principal.link_id is None:
+            return
+        self._kernels[kernel_id] = principal.link_id
+        self.log.info(
+            "capella-share: kernel %s started by a guest of link %s", kernel_id, principal.link_id
+        )
+        if not self._live(principal.link_id):
+            # the link ended while the kernel was starting
+            self._end_unused_kernels()
+
+    def terminal_started(self, manager: t.Any, name: str, principal: Principal) -> None:
+        if principal.link_id is None:
+            return
+        self._terminals[name] = (manager, principal.link_id)
+        self.log.info(
+            "capella-share: terminal %s created by a guest of link %s", name, principal.link_id
+        )
+        if not self._live(principal.link_id):
+            self._end_terminals(principal.link_id)
+
+    def kernel_gone(self, kernel_id: str) -> None:
+        """The kernel was shut down or died: forget everything about it."""
+        self._kernels.pop(kernel_id, None)
+        self._sockets.pop(kernel_id, None)
+        self._executions.pop(kernel_id, None)
+        self._stop_watching(kernel_id)
+
+    # -- kernel websockets --------------------------------------------------------------
+    def socket_opened(self, kernel_id: str, handler: WebSocketHandler, who: Principal) -> None:
+        self._sockets.setdefault(kernel_id, weakref.WeakKeyDictionary())[handler] = who
+        if not who.is_owner:
+            # before the guest can send anything: its requests' status must be seen
+            self._watch(kernel_id)
+
+    def socket_closed(self, kernel_id: str, handler: WebSocketHandler) -> None:
+        sockets = self._sockets.get(kernel_id)
+        if sockets is not None:
+            sockets.pop(handler, None)
+            if not sockets:
+                self._sockets.pop(kernel_id, None)
+        self._stop_watching_if_unused(kernel_id)
+
+    def execution_sent(self, kernel_id: str, who: Principal, msg_id: str) -> None:
+        """A guest sent ``execute_request`` ``msg_id`` to the kernel."""
+        if who.link_id is None:
+            return
+        pending = self._executions.setdefault(kernel_id, {})
+        execution = pending.get(msg_id)
+        if execution is None or execution.link_id != who.link_id:
+            pending[msg_id] = _Execution(who.link_id)
+        else:
+            execution.count += 1
+        while len(pending) > self.max_pending_executions:
+            pending.pop(next(iter(pending)))
+
+    # -- what the kernel runs (from our IOPub stream) ---------------------------------------
+    def _status(self, kernel_id: str, state: str, parent_id: str | None) -> None:
+        pending = self._executions.get(kernel_id)
+        if state == "starting":
+            # a (re)started kernel runs nothing it was sent before
+            self._executions.pop(kernel_id, None)
+            self._stop_watching_if_unused(kernel_id)
+        elif pending is None or parent_id not in pending:
+            return
+        elif state == "busy":
+            execution = pending[parent_id]
+            execution.started = True
+            if not self._live(execution.link_id):
+                # queued when its link ended: it must not run now
+                self._interrupt(kernel_id, parent_id)
+        elif state == "idle":
+            execution = pending[parent_id]
+            execution.count -= 1
+            execution.started = False
+            if execution.count > 0:
+                return
+            del pending[parent_id]
+            if not pending:
+                self._executions.pop(kernel_id, None)
+                self._stop_watching_if_unused(kernel_id)
+
+    def _watch(self, kernel_id: str) -> None:
+        if kernel_id in self._watches:
+            return
+        try:
+            stream, session = _upstream_iopub_stream(self.kernel_manager, kernel_id)
+        except Exception as error:
+            self.log.warning(
+                "capella-share: cannot follow what kernel %s runs (%s); a revoked guest's "
+                "execution there is interrupted whenever the kernel is busy",
+                kernel_id,
+                error,
+            )
+            return
+        stream.on_recv(partial(self._on_iopub, kernel_id, session))
+        self._watches[kernel_id] = stream
+
+    def _on_iopub(self, kernel_id: str, session: t.Any, msg_list: list) -> None:
+        status = _upstream_status(session, msg_list)
+        if status is not None:
+            self._status(kernel_id, *status)
+
+    def _stop_watching_if_unused(self, kernel_id: str) -> None:
+        guests = [p for p in self._sockets.get(kernel_id, {}).values() if not p.is_owner]
+        if not guests and not self._executions.get(kernel_id):
+            self._stop_watching(kernel_id)
+
+    def _stop_watching(self, kernel_id: str) -> None:
+        stream = self._watches.pop(kernel_id, None)
+        if stream is not None and not stream.closed():
+            stream.close()
+
+    # -- a link ends ----------------------------------------------------------------------
+    def end_link(self, link: ShareLink, reason: str) -> None:
+        self._forget_gone_kernels()
+        self._end_terminals(link.id)
+        ending = self._end_unused_kernels()
+        for kernel_id, pending in list(self._executions.items()):
+            if kernel_id in ending:
+                continue
+            mine = [m for m, e in pending.items() if e.link_id == link.id]
+            running = [m for m in mine if pending[m].started]
+            if running:
+                self._interrupt(kernel_id, running[0])
+            elif mine and kernel_id not in self._watches and self._busy(kernel_id):
+                # nothing tells what the kernel runs: assume it is the guest's
+                self._interrupt(kernel_id, mine[0])
+
+    def _end_terminals(self, link_id: str) -> None:
+        for name, (manager, owner) in list(self._terminals.items()):
+            if owner != link_id:
+                continue
+            del self._terminals[name]
+            self._spawn(self._terminate(manager, name, link_id))
+
+    def _end_unused_kernels(self) -> set[str]:
+        """Shut down the kernels started by guests of ended links that no one else
+        uses; return their ids. A kernel the owner has open becomes the owner's."""
+        ending: set[str] = set()
+        for kernel_id, link_id in list(self._kernels.items()):
+            if self._live(link_id):
+                continue
+            users = self._users(kernel_id)
+            if users == "guests":
+                continue  # reconsidered when those links end
+            del self._kernels[kernel_id]
+            if users == "owner" or not self.end_guest_kernels:
+                self.log.info(
+                    "capella-share: kernel %s of ended link %s is kept for the owner",
+                    kernel_id,
+                    link_id,
+                )
+                continue
+            ending.add(kernel_id)
+            self._spawn(self._shutdown(kernel_id, link_id))
+        return ending
+
+    def _users(self, kernel_id: str) -> str | None:
+        """Who has the kernel open: "owner" if the owner does, "guests" if only
+        guests of live links do, None if no one does."""
+        users = None
+        for handler, who in list(self._sockets.get(kernel_id, {}).items()):
+            if not is_open(handler):
+                continue
+            if who.is_owner:
+                return "owner"
+            if who.link_id is not None and self._live(who.link_id):
+                users = "guests"
+        return users
+
+    def _forget_gone_kernels(self) -> None:
+        known = set(self._kernels) | set(self._sockets) | set(self._executions)
+        for kernel_id in known | set(self._watches):
+            if kernel_id not in self.kernel_manager:
+                self.kernel_gone(kernel_id)
+
+    # -- ending processes ----------------------------------------------------------------
+    async def _shutdown(self, kernel_id: str, link_id: str) -> None:
+        if kernel_id not in self.kernel_manager:
+            return
+        self.log.info(
+            "capella-share: shutting down kernel %s, started by a guest of ended link %s",
+            kernel_id,
+            link_id,
+        )
+        # at once: a revoked guest's code gets no clean-up time to run in
+        await ensure_async(self.kernel_manager.shutdown_kernel(kernel_id, now=True))
+
+    async def _terminate(self, manager: t.Any, name: str, link_id: str) -> None:
+        if name not in manager.terminals:
+            return
+        self.log.info(
+            "capella-share: terminating terminal %s, created by a guest of ended link %s",
+            name,
+            link_id,
+        )
+        await manager.terminate(name, force=True)
+
+    def _interrupt(self, kernel_id: str, msg_id: str) -> None:
+        execution = self._executions.get(kernel_id, {}).get(msg_id)
+        if execution is not None:
+            if execution.interrupts >= self.interrupt_attempts:
+                self.log.warning(
+                    "capella-share: execution %s of ended link %s on kernel %s ignores "
+                    "interrupts; the owner may restart the kernel",
+                    msg_id,
+                    execution.link_id,
+                    kernel_id,
+                )
+                return
+            execution.interrupts += 1
+            # interrupted again if it is still running a second from now
+            IOLoop.current().call_later(1, self._interrupt_again, kernel_id, msg_id)
+        self.log.info("capella-share: interrupting an ended guest's execution on %s", kernel_id)
+        self._spawn(ensure_async(self.kernel_manager.interrupt_kernel(kernel_id)))
+
+    def _interrupt_again(self, kernel_id: str, msg_id: str) -> None:
+        execution = self._executions.get(kernel_id, {}).get(msg_id)
+        if execution is not None and execution.started and kernel_id in self.kernel_manager:
+            self._interrupt(kernel_id, msg_id)
+
+    def _spawn(self, work: t.Awaitable) -> None:
+        task = asyncio.ensure_future(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Future) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            self.log.error(
+                "capella-share: could not end a revoked guest's process: %s", task.exception()
+            )
+
+    # -- helpers --------------------------------------------------------------------------
+    def _live(self, link_id: str) -> bool:
+        return self.links.get(link_id) is not None
+
+    def _busy(self, kernel_id: str) -> bool:
+        try:
+            return self.kernel_manager.kernel_model(kernel_id).get("execution_state") == "busy"
+        except Exception:
+            return False
+
+    def wiring_problem(self, serverapp: t.Any) -> str | None:
+        """Why guests' processes could not be ended, or None when all is in place."""
+        if not isinstance(serverapp.kernel_manager, GuestKernelsMixin):
+            return "the server's kernel manager is not capella-share's"
+        terminals = _upstream_terminal_manager(serverapp.web_app.settings)
+        if terminals is not None and not isinstance(terminals, GuestTerminalsMixin):
+            return "the terminal manager is not capella-share's"
+        handlers = _upstream_kernel_socket_handlers(serverapp.web_app.default_router)
+        if not handlers or not all(getattr(h, "_capella_tracked", False) for h in handlers):
+            return "the kernel websocket route is not guarded by capella-share"
+        return None
+
+
+def _processes(manager: t.Any) -> ProcessManager | None:
+    """The ProcessManager of the server a kernel or terminal manager belongs to."""
+    web_app = getattr(getattr(manager, "parent", None), "web_app", None)
+    return None if web_app is None else web_app.settings.get(PROCESSES_SETTING)
+
+
+def _tracker(manager: t.Any, principal: Principal) -> ProcessManager | None:
+    """The ProcessManager to tell about ``principal``'s new process; refuses a
+    guest's when there is none (what it starts could not be ended)."""
+    if principal.is_owner:
+        return None
+    processes = _processes(manager)
+    if processes is None:
+        raise web.HTTPError(503, "capella-share cannot track processes: guests may not start any.")
+    return processes
+
+
+class GuestKernelsMixin:
+    """Kernel manager mixin: records which link's guest started each kernel."""
+
+    async def start_kernel(self, *args: t.Any, kernel_id: str | None = None, **kwargs: t.Any):
+        principal = current_principal.get()
+        processes = _tracker(self, principal)
+        # asking for an existing kernel's id starts nothing
+        new = kernel_id is None or kernel_id not in self  # type:ignore[operator]
+        kernel_id = await super().start_kernel(*args, kernel_id=kernel_id, **kwargs)  # type:ignore[misc]
+        if new and processes is not None:
+            processes.kernel_started(kernel_id, principal)
+        return kernel_id
+
+    def remove_kernel(self, kernel_id: str) -> t.Any:
+        # every way a kernel goes (shutdown, death, culling) ends here
+        kernel = super().remove_kernel(kernel_id)  # type:ignore[misc]
+        processes = _processes(self)
+        if processes is not None:
+            processes.kernel_gone(kernel_id)
+        return kernel
+
+
+class GuestTerminalsMixin:
+    """Terminal manager mixin: records which link's guest created each terminal."""
+
+    def create(self, **kwargs: t.Any) -> dict[str, t.Any]:
+        principal = current_principal.get()
+        processes = _tracker(self, principal)
+        model = super().create(**kwargs)  # type:ignore[misc]
+        if processes is not None:
+            processes.terminal_started(self, model["name"], principal)
+        return model
+
+
+def guard_kernel_socket(cls: type[web.RequestHandler]) -> type[web.RequestHandler]:
+    """``KernelWebsocketHandler`` that tells the ProcessManager who has the kernel
+    open and which executions a guest sends."""
+
+    class TrackedKernelWebsocketHandler(cls):  # type:ignore[valid-type,misc]
+        _capella_tracked = True
+        _capella_who: Principal | None = None
+
+        async def open(self, kernel_id: str) -> None:  # type:ignore[override]
+            who = principal_of(self.current_user)
+            processes: ProcessManager | None = self.settings.get(PROCESSES_SETTING)
+            if processes is None:
+                if not who.is_owner:
+                    self.close(1011, "capella-share cannot follow this kernel socket.")
+                    return
+            else:
+                self._capella_who = who
+                processes.socket_opened(self.kernel_id, self, who)
+            await super().open(kernel_id)
+
+        def on_message(self, message: t.Any) -> t.Any:
+            who = self._capella_who
+            if who is not None and not who.is_owner:
+                header = _upstream_sent_header(self, message)
+                if header is None:
+                    # unreadable: the kernel could not read it either; not relayed
+                    # unseen, as it might be an execution we could not end
+                    self.log.warning("capella-share: dropped an unreadable kernel message")
+                    return None
+                if header.get("msg_type") == "execute_request":
+                    self.settings[PROCESSES_SETTING].execution_sent(
+                        self.kernel_id, who, str(header.get("msg_id", ""))
+                    )
+            return super().on_message(message)
+
+        def on_close(self) -> None:
+            super().on_close()
+            processes: ProcessManager | None = self.settings.get(PROCESSES_SETTING)
+            if processes is not None and self._capella_who is not None:
+                processes.socket_closed(self.kernel_id, self)
+
+    TrackedKernelWebsocketHandler.__name__ = cls.__name__
+    TrackedKernelWebsocketHandler.__qualname__ = cls.__name__
+    TrackedKernelWebsocketHandler.__module__ = __name__
+    return TrackedKernelWebsocketHandler
+
+
+# -- upstream shapes ---------------------------------------------------------------------
+# Each function below is the one place that knows an upstream detail; all were
+# checked against jupyter_server 2.21 and jupyter_server_terminals 0.5.
+
+
+def terminal_apps(serverapp: t.Any) -> list[t.Any]:
+    """The terminals extension's app objects, whose ``terminal_manager_class``
+    trait chooses the terminal manager (jupyter_server_terminals 0.5: the manager
+    is made from it in ``initialize_settings``, after this extension links)."""
+    apps = serverapp.extension_manager.extension_apps.get(TERMINALS_EXTENSION, set())
+    return [app for app in apps if app.has_trait("terminal_manager_class")]
+
+
+def _upstream_terminal_manager(settings: dict) -> t.Any:
+    """The terminal manager in use, None without terminals (jupyter_server_terminals
+    0.5 puts it in the web app's settings, where its handlers find it)."""
+    return settings.get("terminal_manager")
+
+
+def _upstream_kernel_socket_handlers(router: Router) -> list[type]:
+    """The handler classes of the kernel websocket routes (jupyter_server 2.21:
+    ``KernelWebsocketHandler`` at ``api/kernels/<id>/channels``)."""
+    from jupyter_server.services.kernels.websocket import KernelWebsocketHandler
+
+    found: list[type] = []
+    for rule in getattr(router, "rules", []):
+        target = rule.target
+        if isinstance(target, Router):
+            found += _upstream_kernel_socket_handlers(target)
+        elif isinstance(target, type) and issubclass(target, KernelWebsocketHandler):
+            found.append(target)
+    return found
+
+
+def _upstream_sent_header(handler: t.Any, message: t.Any) -> dict | None:
+    """The header of a message a client sent over a kernel websocket, or None.
+
+    jupyter_server 2.21 reads three wire forms (``ZMQChannelsWebsocketConnection.
+    handle_incoming_message``): under the "v1.kernel.websocket.jupyter.org"
+    subprotocol, binary offsets then channel, header, parent header, metadata and
+    content, each packed by the connection's session; otherwise JSON text, or the
+    binary form with buffers. We decode with the same functions.
+    """
+    from jupyter_server.services.kernels.connection.base import (
+        deserialize_binary_message,
+        deserialize_msg_from_ws_v1,
+    )
+
+    try:
+        if handler.selected_subprotocol == V1_PROTOCOL:
+            _, parts = deserialize_msg_from_ws_v1(message)
+            session = getattr(handler.connection, "session", None)
+            header = session.unpack(parts[0]) if session is not None else json.loads(parts[0])
+        elif isinstance(message, bytes):
+            header = deserialize_binary_message(message)["header"]
+        else:
+            header = json.loads(message)["header"]
+    except Exception:
+        return None
+    return header if isinstance(header, dict) else None
+
+
+def _upstream_iopub_stream(kernel_manager: t.Any, kernel_id: str) -> tuple[t.Any, t.Any]:
+    """A new IOPub stream on the kernel and a Session to read it.
+
+    ``MultiKernelManager.connect_iopub`` is public (a ZMQStream, as the server's
+    kernel managers are IOLoop ones); the Session copies the kernel's key as
+    jupyter_server 2.21's own activity watcher does (``start_watching_activity``),
+    so that reading does not disturb the kernel manager's session.
+    """
+    from jupyter_client.session import Session
+
+    kernel = kernel_manager.get_kernel(kernel_id)
+    session = Session(config=kernel.session.config, key=kernel.session.key)
+    stream = kernel_manager.connect_iopub(kernel_id)
+    if not hasattr(stream, "on_recv"):
+        stream.close()
+        raise TypeError("connect_iopub did not give a stream")
+    return stream, session
+
+
+def _upstream_status(session: t.Any, msg_list: list) -> tuple[str, str | None] | None:
+    """(execution_state, the msg_id of the request it is about) of an IOPub
+    ``status`` message, else None (Jupyter messaging protocol 5)."""
+    try:
+        _, parts = session.feed_identities(msg_list)
+        msg = session.deserialize(parts, content=False)
+        if msg["header"]["msg_type"] != "status":
+            return None
+        content = session.unpack(msg["content"])
+        parent = (msg.get("parent_header") or {}).get("msg_id")
+        return str(content["execution_state"]), parent
+    except Exception:
+        return None

@@ -1,0 +1,169 @@
+"""No response to anyone but the owner carries a secret.
+
+jupyter_server and its extensions render the owner's token into pages for any
+logged-in visitor (``page.html``'s ``data-jupyter-api-token``, behind every 404 and
+error page), and more such places may appear upstream at any time. Instead of
+cleaning each page, every response passes through one output transform: unless the
+request was authenticated as the owner, the owner's token, the JupyterHub API
+token, the cookie secret and anything shaped like a share-link token are cut from
+its headers and body. A page rendered for a guest thus carries an empty token, as
+it would for a visitor of a server without one.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import html
+import json
+import os
+import re
+import typing as t
+import urllib.parse
+
+from tornado.httputil import HTTPHeaders, HTTPServerRequest
+from tornado.web import OutputTransform
+
+from .identity import request_principal
+
+#: Environment variables that hold a JupyterHub API token in a single-user server.
+HUB_TOKEN_VARIABLES = ("JUPYTERHUB_API_TOKEN", "JPY_API_TOKEN")
+
+#: Secrets shorter than this are not looked for: they would match ordinary text.
+MIN_SECRET = 8
+
+#: A share-link token (see links.TOKEN_PREFIX): never sent back to a guest, its
+#: own included, since only its hash is kept and nothing needs to echo it.
+LINK_TOKEN = re.compile(rb"csl_[0-9a-f]{12}_[A-Za-z0-9_-]{43}")
+_LINK_PREFIX = b"csl_"
+
+
+def _text_forms(secret: str) -> set[bytes]:
+    """The ways a text secret can appear in a response: as is, URL-encoded,
+    escaped inside JSON or HTML."""
+    forms = {
+        secret,
+        urllib.parse.quote(secret, safe=""),
+        urllib.parse.quote(secret),
+        urllib.parse.quote_plus(secret),
+        json.dumps(secret)[1:-1],
+        html.escape(secret),
+    }
+    return {form.encode("utf-8") for form in forms}
+
+
+def _bytes_forms(secret: bytes) -> set[bytes]:
+    """The ways a binary secret (the cookie secret) can appear: as stored, in hex
+    and in base64, and what it decodes to when it is itself base64."""
+    raw = secret.strip()
+    forms = {raw, raw.hex().encode(), base64.b64encode(raw), base64.urlsafe_b64encode(raw)}
+    try:
+        decoded = base64.b64decode(raw, validate=False)
+    except (binascii.Error, ValueError):
+        decoded = b""
+    if decoded:
+        forms |= {decoded, decoded.hex().encode()}
+    forms |= {form.rstrip(b"=") for form in forms}
+    return forms
+
+
+class SecretRedactor:
+    """Finds and cuts a fixed set of secrets (and any link token) out of bytes."""
+
+    def __init__(self, texts: t.Iterable[str | None] = (), binaries: t.Iterable[bytes] = ()):
+        forms: set[bytes] = set()
+        for text in texts:
+            if text and len(text) >= MIN_SECRET:
+                forms |= _text_forms(text)
+        for binary in binaries:
+            if binary and len(binary.strip()) >= MIN_SECRET:
+                forms |= _bytes_forms(binary)
+        #: longest first, so a form that contains another is cut whole
+        self.forms = sorted((f for f in forms if len(f) >= MIN_SECRET), key=len, reverse=True)
+        self.longest = max([len(f) for f in self.forms] + [len(LINK_TOKEN.pattern)])
+
+    @classmethod
+    def for_server(cls, serverapp: t.Any) -> SecretRedactor:
+        """The secrets of this server: its token, the hub's API token, the cookie secret."""
+        identity = getattr(serverapp, "identity_provider", None)
+        texts = [getattr(identity, "token", None)]
+        texts += [os.environ.get(name) for name in HUB_TOKEN_VARIABLES]
+        cookie_secret = serverapp.web_app.settings.get("cookie_secret") or b""
+        if isinstance(cookie_secret, str):
+            cookie_secret = cookie_secret.encode("utf-8")
+        return cls(texts, [cookie_secret])
+
+    def holds_secret(self, data: bytes) -> bool:
+        return any(form in data for form in self.forms) or (
+            _LINK_PREFIX in data and LINK_TOKEN.search(data) is not None
+        )
+
+    def cut(self, data: bytes, keep_length: bool = False) -> bytes:
+        """``data`` without any secret; with ``keep_length``, each is overwritten
+        with ``*`` instead (for a response whose length is already announced)."""
+        for form in self.forms:
+            if form in data:
+                data = data.replace(form, b"*" * len(form) if keep_length else b"")
+        if _LINK_PREFIX in data:
+            data = LINK_TOKEN.sub((lambda m: b"*" * len(m[0])) if keep_length else b"", data)
+        return data
+
+
+class RedactingTransform(OutputTransform):
+    """The output transform that applies a :class:`SecretRedactor` to every
+    response not authenticated as the owner. Made per server by :func:`transform_for`."""
+
+    redactor: SecretRedactor
+
+    def __init__(self, request: HTTPServerRequest):
+        self.request = request
+        self.active = True
+        self.carry = b""
+
+    def transform_first_chunk(
+        self, status_code: int, headers: HTTPHeaders, chunk: bytes, finishing: bool
+    ) -> tuple[int, HTTPHeaders, bytes]:
+        # By the first byte sent, the request has been authenticated, if at all.
+        principal = request_principal(self.request)
+        self.active = principal is None or not principal.is_owner
+        if not self.active:
+            return status_code, headers, chunk
+        self._clean_headers(headers)
+        if not finishing:
+            return status_code, headers, self.transform_chunk(chunk, finishing)
+        cleaned = self.redactor.cut(chunk)
+        if len(cleaned) != len(chunk) and "Content-Length" in headers:
+            headers["Content-Length"] = str(len(cleaned))
+        return status_code, headers, cleaned
+
+    def transform_chunk(self, chunk: bytes, finishing: bool) -> bytes:
+        """A streamed response: its length may be announced, so secrets are
+        overwritten, and the tail of each chunk waits for the next one in case a
+        secret straddles the two."""
+        if not self.active:
+            return chunk
+        data = self.redactor.cut(self.carry + chunk, keep_length=True)
+        if finishing:
+            self.carry = b""
+            return data
+        split = max(0, len(data) - (self.redactor.longest - 1))
+        self.carry = data[split:]
+        return data[:split]
+
+    def _clean_headers(self, headers: HTTPHeaders) -> None:
+        dirty = {
+            name
+            for name, value in headers.get_all()
+            if self.redactor.holds_secret(value.encode("latin-1", "replace"))
+        }
+        for name in dirty:
+            values = headers.get_list(name)
+            del headers[name]
+            for value in values:
+                cleaned = self.redactor.cut(value.encode("latin-1", "replace"))
+                headers.add(name, cleaned.decode("latin-1"))
+
+
+def transform_for(redactor: SecretRedactor) -> type[RedactingTransform]:
+    """The transform class to put first in ``Application.transforms``."""
+    return type("RedactingTransform", (RedactingTransform,), {"redactor": redactor})

@@ -1,0 +1,299 @@
+"""Every route of real servers, swept as every kind of guest.
+
+Four real servers in subprocesses (``jupyter lab`` and ``jupyter server``, at base
+URL ``/`` and ``/user/alice/``), with every server extension installed here plus
+one more (``route_census``) that stands for any other extension: it adds a route
+nobody classified which hands out the owner's token, and writes the server's route
+table once all extensions have loaded.
+
+Each route's path parameters are filled with values of the expected shape and with
+missing and junk ones, and each resulting path is requested with GET and HEAD (and
+the write verbs with a body that is not JSON) as a view, edit and full guest, by
+header token and by login cookie. Every answer must:
+- carry no secret: not the owner's token, the cookie secret, nor any link's token;
+- carry no stack trace, and be no 5xx;
+- be a refusal (403, or 405 for a verb the route lacks) wherever the policy does
+  not allow the verb's action on the route's resource, and on every unclassified
+  route.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import json
+import os
+import re
+import re._constants as sre_constants
+import re._parser as sre_parser
+import time
+import typing as t
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+from live_server import LiveServer
+
+from capella_share import policy
+
+pytestmark = pytest.mark.timeout(600)
+
+TESTS = Path(__file__).parent
+LEVELS = ("view", "edit", "full")
+READ_VERBS = ("GET", "HEAD")
+WRITE_VERBS = ("POST", "PUT", "PATCH", "DELETE")
+#: Values every path parameter is also tried with: missing, and junk.
+JUNK = ("", "x", "does-not-exist.txt", "%252e%252e", "%2e%2e%2fx", "..%5cx")
+#: At most this many paths per route (shaped values first), and per write verb.
+PATHS_PER_ROUTE = 5
+WRITE_PATHS_PER_ROUTE = 2
+NOT_JSON = b"{not json"
+
+SERVERS = {
+    "lab at /": ("jupyterlab", "/"),
+    "lab at /user/alice/": ("jupyterlab", "/user/alice/"),
+    "server at /": ("jupyter_server", "/"),
+    "server at /user/alice/": ("jupyter_server", "/user/alice/"),
+}
+
+
+# -- paths from route patterns ---------------------------------------------------------
+def _char_allowed(items: list, char: str) -> bool:
+    """Whether ``char`` is in a regex character class (as ``re._parser`` parsed it)."""
+    code, negate, found = ord(char), False, False
+    for op, value in items:
+        if op is sre_constants.NEGATE:
+            negate = True
+        elif op is sre_constants.LITERAL:
+            found |= value == code
+        elif op is sre_constants.RANGE:
+            found |= value[0] <= code <= value[1]
+        elif op is sre_constants.CATEGORY:
+            found |= (
+                re.fullmatch(
+                    {
+                        sre_constants.CATEGORY_WORD: r"\w",
+                        sre_constants.CATEGORY_DIGIT: r"\d",
+                        sre_constants.CATEGORY_SPACE: r"\s",
+                    }.get(value, r"(?!)"),
+                    char,
+                )
+                is not None
+            )
+    return found != negate
+
+
+def _node_examples(op: t.Any, value: t.Any) -> list[str]:
+    if op is sre_constants.LITERAL:
+        return [chr(value)]
+    if op is sre_constants.NOT_LITERAL:
+        return ["y" if chr(value) == "x" else "x"]
+    if op is sre_constants.ANY:
+        return ["x"]
+    if op is sre_constants.IN:
+        return [next((c for c in "xa0-._~" if _char_allowed(value, c)), "x")]
+    if op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT):
+        low, _, sub = value
+        once = _examples(sub)
+        return ([""] if low == 0 else []) + [e * max(low, 1) for e in once]
+    if op is sre_constants.SUBPATTERN:
+        # a path parameter: its shaped values, then missing and junk ones
+        return [*_examples(value[-1]), *JUNK, *("/" + junk for junk in JUNK if junk)]
+    if op is sre_constants.BRANCH:
+        return [e for branch in value[1] for e in _examples(branch)]
+    return [""]  # anchors and the like
+
+
+def _examples(nodes: t.Any) -> list[str]:
+    results = [""]
+    for op, value in nodes:
+        results = [r + e for r in results for e in _node_examples(op, value)][:400]
+    return results
+
+
+def paths_for(pattern: str) -> list[str]:
+    """Request paths the route ``pattern`` matches: shaped values first, then junk."""
+    regex = re.compile(pattern)
+    paths: list[str] = []
+    for example in _examples(sre_parser.parse(pattern)):
+        path = example if example.startswith("/") else "/" + example
+        if regex.fullmatch(path) and path not in paths:
+            paths.append(path)
+    rest = paths[2:]
+    return paths[:2] + rest[:: max(1, len(rest) // (PATHS_PER_ROUTE - 2))][: PATHS_PER_ROUTE - 2]
+
+
+# -- the servers -------------------------------------------------------------------------
+@dataclass
+class Guest:
+    level: str
+    token: str
+    cookie: str
+
+    def headers(self, by: str) -> dict[str, str]:
+        return (
+            {"Authorization": f"token {self.token}"} if by == "token" else {"Cookie": self.cookie}
+        )
+
+
+class Sweeper:
+    def __init__(self, server: LiveServer):
+        self.server = server
+        self.connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+
+    def request(self, method: str, path: str, headers: dict, body: bytes | None = None):
+        """(status, headers, body); status 0 when the server closed the connection
+        without an answer (twice: a kept-alive connection may just have expired)."""
+        for _ in (1, 2):
+            try:
+                self.connection.request(method, path, body=body, headers=headers)
+                response = self.connection.getresponse()
+                return response.status, response.getheaders(), response.read()
+            except (http.client.HTTPException, ConnectionError):
+                self.connection.close()
+        return 0, [], b""
+
+
+def _tree(root: Path) -> dict[str, str]:
+    """Every file and folder under ``root`` with a hash of its content. An empty
+    ``.ipynb_checkpoints`` folder is left out: jupyter_server makes one when
+    checkpoints are merely listed, a read any guest may do."""
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else ""
+        for p in sorted(root.rglob("*"))
+        if not (p.name == ".ipynb_checkpoints" and p.is_dir() and not any(p.iterdir()))
+    }
+
+
+@pytest.fixture(scope="module", params=list(SERVERS), ids=list(SERVERS))
+def swept_server(request, tmp_path_factory):
+    app, prefix = SERVERS[request.param]
+    workdir = tmp_path_factory.mktemp("sweep")
+    census = workdir / "routes.json"
+    server = LiveServer(
+        workdir,
+        app=app,
+        prefix=prefix,
+        extensions={"route_census": True},
+        env={
+            "ROUTE_CENSUS": str(census),
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(TESTS), os.environ.get("PYTHONPATH")])),
+        },
+    )
+    (server.root / "notebook.ipynb").write_text(
+        json.dumps({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+    )
+    (server.root / "notes.txt").write_text("some notes\n")
+    server.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not census.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert census.exists(), server.log()
+        yield server, json.loads(census.read_text())
+    finally:
+        server.stop()
+
+
+def _guest(server: LiveServer, level: str) -> Guest:
+    response = server.request(
+        "POST", "api/capella-share/links", json={"permission": level, "expires_in": None}
+    )
+    assert response.status_code == 201, response.text
+    token = response.json()["token"]
+    login = requests.get(
+        f"{server.base_url}/api/capella-share/session", params={"token": token}, timeout=30
+    )
+    assert login.status_code == 200, login.text
+    cookie = "; ".join(f"{c.name}={c.value}" for c in login.cookies)
+    assert "-guest=" in cookie, cookie
+    return Guest(level, token, cookie)
+
+
+def _secrets(server: LiveServer, guests: list[Guest]) -> dict[str, bytes]:
+    cookie_secret = (server.workdir / "runtime" / "jupyter_cookie_secret").read_bytes().strip()
+    found = {"the owner's token": server.token.encode(), "the cookie secret": cookie_secret}
+    found.update({f"the {g.level} link's token": g.token.encode() for g in guests})
+    return found
+
+
+def _route_of(routes: list[dict], path: str) -> dict:
+    """The route tornado serves ``path`` with: the first whose pattern matches."""
+    return next(r for r in routes if re.match(r["pattern"], path))
+
+
+def test_every_route_as_every_guest(swept_server, report):
+    server, routes = swept_server
+    prefix = server.prefix
+    guests = [_guest(server, level) for level in LEVELS]
+    secrets = _secrets(server, guests)
+    before = _tree(server.root)
+    sweeper = Sweeper(server)
+
+    # The stand-in for another extension's careless route really leaks to the
+    # owner: the checks below would see it if it reached a guest.
+    owner_view = server.request("GET", "api/other-extension/secret")
+    assert owner_view.status_code == 200 and server.token in owner_view.text
+
+    unclassified = sorted({r["handler"] for r in routes if r["resource"] is None})
+    assert "route_census.SecretHandler" in unclassified
+    assert all(r["vetted"] for r in routes), [r for r in routes if not r["vetted"]]
+
+    problems: list[str] = []
+    counts = {"requests": 0, "refused": 0, "2xx": 0}
+    upstream_errors: set[str] = set()
+    for route in routes:
+        paths = paths_for(route["pattern"])
+        for index, path in enumerate(paths):
+            verbs = READ_VERBS + (WRITE_VERBS if index < WRITE_PATHS_PER_ROUTE else ())
+            for verb in verbs:
+                served_by = _route_of(routes, path)
+                for guest in guests:
+                    for by in ("token", "cookie"):
+                        body = NOT_JSON if verb in WRITE_VERBS else None
+                        status, headers, content = sweeper.request(
+                            verb, path, guest.headers(by), body
+                        )
+                        counts["requests"] += 1
+                        counts["2xx"] += 200 <= status < 300
+                        cell = f"{verb} {path} as {guest.level} by {by} -> {status}"
+                        text = content + b"\n".join(
+                            f"{k}: {v}".encode("latin-1", "replace") for k, v in headers
+                        )
+                        for name, secret in secrets.items():
+                            if secret in text:
+                                problems.append(f"{cell}: carries {name}")
+                        if b"Traceback (most recent call last)" in content:
+                            problems.append(f"{cell}: a stack trace")
+                        if status >= 500 or status == 0:
+                            # ours must never fail; an upstream handler that fails the
+                            # same way for the owner is upstream's (and reported)
+                            owner = {"Authorization": f"token {server.token}"}
+                            if route["handler"].startswith("capella_share") or (
+                                0 < sweeper.request(verb, path, owner, body)[0] < 500
+                            ):
+                                problems.append(f"{cell}: server error {content[:200]!r}")
+                            upstream_errors.add(f"{verb} {served_by['handler']}")
+                        resource = served_by["resource"]
+                        principal = policy.Principal(policy.Level(guest.level))
+                        action = policy.method_action(verb, served_by["handler"])
+                        allowed = resource is not None and policy.allows(
+                            principal, action, resource
+                        )
+                        if not allowed:
+                            counts["refused"] += 1
+                            if status not in (0, 403, 405):
+                                problems.append(
+                                    f"{cell}: {served_by['handler']} ({resource}) must refuse"
+                                )
+    assert _tree(server.root) == before, "a guest's request changed the server's files"
+    assert counts["2xx"] > 100, counts  # the guests really got in where allowed
+    report(
+        "route sweep",
+        f"{prefix} ({server.app}): {len(routes)} routes, {counts['requests']} route x verb x "
+        f"guest requests, {counts['refused']} of them cells the policy refuses; "
+        f"unclassified: {', '.join(unclassified)}; upstream handlers answering 500 to junk "
+        f"for the owner too: {', '.join(sorted(upstream_errors)) or 'none'}",
+    )
+    assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems[:60])
