@@ -104,9 +104,7 @@ ROUTES: dict[str, str] = {
             "notebook.app.NotebookHandler",
             "notebook.app.FileHandler",
             "notebook.app.ConsoleHandler",
-            "notebook.app.TerminalHandler",
             "notebook.app.CustomCssHandler",
-            "notebook.app.RedirectHandler",
         ),
         "lab",
     ),
@@ -188,6 +186,7 @@ ROUTES: dict[str, str] = {
     ),
     **dict.fromkeys(
         (
+            "notebook.app.TerminalHandler",  # Notebook 7's terminal page
             "jupyter_server_terminals.handlers.TermSocket",
             "jupyter_server_terminals.api_handlers.TerminalRootHandler",
             "jupyter_server_terminals.api_handlers.TerminalHandler",
