@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import typing as t
+from pathlib import Path
 
 import pytest
 from tornado.httpclient import HTTPClientError
@@ -198,6 +200,16 @@ async def still_open(connection, wait: float = 0.3) -> bool:
 
 
 # -- project shares ---------------------------------------------------------------------
+def snapshot(root: Path) -> dict[str, bytes | None]:
+    """Every path under ``root`` with its content (None for folders)."""
+    found: dict[str, bytes | None] = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in dirnames:
+            found[os.path.relpath(os.path.join(dirpath, name), root)] = None
+        for name in filenames:
+            path = os.path.join(dirpath, name)
+            found[os.path.relpath(path, root)] = Path(path).read_bytes()
+    return found
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from test_rtc import (  # noqa: F401 - fixtures, used by name
     jp_server_config,
     link_headers,
     room_socket,
+    rtc_open,
     until,
     write_notebook,
 )
@@ -122,35 +123,14 @@ class Recorded:
 
 
 @pytest.fixture
-def collaborate(fetch, room_socket, jp_root_dir):  # noqa: F811
+def collaborate(rtc_open):  # noqa: F811
     """Open ``path`` as a collaborator whose received messages are kept
     (``client.connection.received``)."""
-    clients: list[YClient] = []
 
     async def _open(path: str, headers: dict | None = None) -> YClient:
-        if not (jp_root_dir / path).exists():
-            write_notebook(jp_root_dir, path)
-        session = await fetch(
-            "api",
-            "collaboration",
-            "session",
-            path,
-            method="PUT",
-            body=json.dumps({"format": "json", "type": "notebook"}),
-            headers=headers,
-        )
-        assert session.code in (200, 201), session.body
-        model = session.json()
-        room_id = f"json:notebook:{model['fileId']}"
-        connection = await room_socket(room_id, model["sessionId"], headers)
-        client = YClient(Recorded(connection), room_id)
-        clients.append(client)
-        await client.sync()
-        return client
+        return await rtc_open(path, headers, wrap=Recorded)
 
-    yield _open
-    for client in clients:
-        client.close()
+    return _open
 
 
 def awareness_message(entries: list[tuple[int, int, t.Any]]) -> bytes:

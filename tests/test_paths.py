@@ -7,12 +7,10 @@ so double-encoded forms reach the server as an attacker would send them.
 from __future__ import annotations
 
 import json
-import os
 import urllib.parse
-from pathlib import Path
 
 import pytest
-from conftest import Response
+from conftest import Response, snapshot
 from tornado.httpclient import HTTPClientError
 
 #: Malformed paths as sent in a URL (``{ro}``: a read-only share, ``{rw}``: a
@@ -74,18 +72,6 @@ def jp_server_config(jp_server_config):
     config = dict(jp_server_config)
     config["FileContentsManager"] = {"delete_to_trash": False, "always_delete_dir": True}
     return config
-
-
-def snapshot(root: Path) -> dict[str, bytes | None]:
-    """Every path under ``root`` with its content (None for folders)."""
-    found: dict[str, bytes | None] = {}
-    for dirpath, dirnames, filenames in os.walk(root):
-        for name in dirnames:
-            found[os.path.relpath(os.path.join(dirpath, name), root)] = None
-        for name in filenames:
-            path = os.path.join(dirpath, name)
-            found[os.path.relpath(path, root)] = Path(path).read_bytes()
-    return found
 
 
 @pytest.fixture

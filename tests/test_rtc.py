@@ -187,7 +187,7 @@ def rtc_open(fetch, room_socket, jp_root_dir):
     return a synced YClient."""
     clients: list[YClient] = []
 
-    async def _open(path: str, headers: dict | None = None) -> YClient:
+    async def _open(path: str, headers: dict | None = None, wrap=lambda c: c) -> YClient:
         if not (jp_root_dir / path).exists():
             write_notebook(jp_root_dir, path)
         session = await fetch(
@@ -203,7 +203,7 @@ def rtc_open(fetch, room_socket, jp_root_dir):
         model = session.json()
         room_id = f"json:notebook:{model['fileId']}"
         connection = await room_socket(room_id, model["sessionId"], headers)
-        client = YClient(connection, room_id)
+        client = YClient(wrap(connection), room_id)
         clients.append(client)
         await client.sync()
         return client

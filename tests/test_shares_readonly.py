@@ -5,11 +5,10 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-import os
 import time
-from pathlib import Path
 
 import pytest
+from conftest import snapshot
 
 from capella_share.shares import LocalShareRegistry
 
@@ -28,18 +27,6 @@ def jp_server_config(jp_server_config):
     # deleting for real (not to the desktop trash) keeps the tests' filesystem to itself
     config["FileContentsManager"] = {"delete_to_trash": False, "always_delete_dir": True}
     return config
-
-
-def snapshot(root: Path) -> dict[str, bytes | None]:
-    """Every path under ``root`` with its content (None for folders)."""
-    found: dict[str, bytes | None] = {}
-    for dirpath, dirnames, filenames in os.walk(root):
-        for name in dirnames:
-            found[os.path.relpath(os.path.join(dirpath, name), root)] = None
-        for name in filenames:
-            path = os.path.join(dirpath, name)
-            found[os.path.relpath(path, root)] = Path(path).read_bytes()
-    return found
 
 
 async def put(fetch, path: str, model: dict, **kwargs):
