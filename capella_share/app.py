@@ -13,6 +13,7 @@ from traitlets import Bool, Enum, Int, Type, Unicode, default, dlink
 from . import policy
 from .authorizer import PolicyAuthorizerMixin
 from .connections import ConnectionRegistry
+from .hub import HUB_GRANTS_SETTING, HubGrants, in_hub
 from .identity import CONNECTIONS_SETTING, LINKS_SETTING, GuestIdentityMixin, principal_of
 from .links import LinkRegistry
 from .processes import (
@@ -128,6 +129,21 @@ class CapellaShareApp(ExtensionApp):
         terminals are terminated and their running code is interrupted.""",
     )
 
+    proxy_owner = Bool(
+        False,
+        config=True,
+        help="""The owner is whoever the platform's authenticating proxy admitted. Set
+        this when the server runs with its own token off (IdentityProvider.token =
+        "", no password) behind a proxy that admits the owner by the platform's
+        login and link guests by asking api/capella-share/auth-check (see
+        docs/platforms.md): share links are then offered. A request bearing a
+        link's token or login cookie is always that link's guest, and a dead
+        link's are refused, never taken for the owner (this holds on any server
+        without a token). Without this setting, a server without a token or
+        password makes no links: whoever reaches it is the owner, so a link could
+        not be limited.""",
+    )
+
     share_provider_class = Type(
         klass=ShareProvider,
         config=True,
@@ -170,14 +186,52 @@ class CapellaShareApp(ExtensionApp):
     @property
     def mode(self) -> str:
         """ "hub" when the server runs as a JupyterHub single-user server."""
-        return "hub" if os.environ.get("JUPYTERHUB_API_TOKEN") else "standalone"
+        return "hub" if in_hub() else "standalone"
 
     @property
     def features(self) -> list[str]:
-        features = ["links"] if self.allow_token_links else []
+        features = [] if self.links_unavailable else ["links"]
         if getattr(self, "shares", None) is not None:
             features.append("shares")
         return features
+
+    @property
+    def links_unavailable(self) -> str | None:
+        """Why share links cannot work safely on this server, in plain words naming
+        what to set; None when they can."""
+        if not self.allow_token_links:
+            return "Share links are turned off on this server (CapellaShareApp.allow_token_links)."
+        if not self._server_asks_login() and not self.proxy_owner:
+            return (
+                "This server asks nobody to log in (its token is off and it has no "
+                "password), so whoever reaches it is the owner and a share link could "
+                "not be limited. Behind a platform's authenticating proxy, set "
+                "CapellaShareApp.proxy_owner = True and let the proxy ask "
+                "api/capella-share/auth-check (docs/platforms.md); otherwise give the "
+                "server a token or a password."
+            )
+        return None
+
+    def _server_asks_login(self) -> bool:
+        return bool(getattr(self.serverapp.identity_provider, "auth_enabled", True))
+
+    def _check_login_mode(self) -> None:
+        """Say at start what the proxy settings mean here."""
+        reason = self.links_unavailable
+        if reason and self.allow_token_links:
+            self.log.warning("capella-share: share links are off. %s", reason)
+        elif self.proxy_owner and self._server_asks_login():
+            self.log.warning(
+                "capella-share: CapellaShareApp.proxy_owner is set, but the server still "
+                "asks for its token or password, so the owner must log in behind the "
+                "proxy too. Behind an authenticating proxy, turn the token off "
+                "(IdentityProvider.token = '') and let the proxy admit the owner."
+            )
+        elif self.proxy_owner:
+            self.log.info(
+                "capella-share: the owner is whoever the proxy admitted; requests "
+                "bearing a share link are its guests (docs/platforms.md)."
+            )
 
     # -- wiring -------------------------------------------------------------------------
     def _link_jupyter_server_extension(self, serverapp: t.Any) -> None:
@@ -220,7 +274,13 @@ class CapellaShareApp(ExtensionApp):
                 "capella-share's; share links are turned off."
             )
             self.allow_token_links = False
+        self._check_login_mode()
         self.settings.update({LINKS_SETTING: self.links, CONNECTIONS_SETTING: self.connections})
+        self.hub_grants: HubGrants | None = None
+        if in_hub():
+            self.hub_grants = HubGrants(self.links, parent=self, log=self.log)
+            self.settings[HUB_GRANTS_SETTING] = self.hub_grants
+            self.hub_grants.start()
         self.links.on_end(self._remove_guest_workspaces)
         # Kernels a guest starts are recorded too. The server's default kernel manager
         # class depends on its gateway settings, unknown when we link: ours goes in
@@ -253,24 +313,39 @@ class CapellaShareApp(ExtensionApp):
         self.serverapp.web_app.transforms.insert(
             0, transform_for(SecretRedactor.for_server(self.serverapp))
         )
-        previous_hook = settings.get("page_config_hook")
-        settings["page_config_hook"] = lambda handler, config: self.page_config_hook(
-            handler, previous_hook(handler, config) if previous_hook else config
-        )
+        self._wrap_page_config_hook()
 
     def initialize_handlers(self) -> None:
         from .handlers import default_handlers
+        from .hub_handlers import hub_handlers
         from .shares.handlers import shares_handlers
 
         self.handlers.extend(default_handlers())
         self.handlers.extend(shares_handlers())
+        self.handlers.extend(hub_handlers())
         # Extensions that load after this one (JupyterLab's) add their routes later:
         # classify again once every extension has loaded. A route added later still
         # is never vetted, and the identity provider recognises no guest on it.
         self._guard_routes()
         IOLoop.current().add_callback(self._guard_routes)
 
+    def _wrap_page_config_hook(self) -> None:
+        """Put ours after whatever page config hook the server has. Idempotent:
+        JupyterHub's single-user extension replaces the hook without calling the one
+        before, so this runs again once every extension has initialised."""
+        settings = self.serverapp.web_app.settings
+        previous = settings.get("page_config_hook")
+        if getattr(previous, "capella_share", False):
+            return
+
+        def hook(handler: t.Any, config: dict) -> dict:
+            return self.page_config_hook(handler, previous(handler, config) if previous else config)
+
+        hook.capella_share = True  # type:ignore[attr-defined]
+        settings["page_config_hook"] = hook
+
     def _guard_routes(self) -> None:
+        self._wrap_page_config_hook()
         for route in guard_routes(self.serverapp.web_app.default_router):
             self.log.warning(
                 "capella-share: route %s (%s) is not classified by the policy: "
@@ -329,7 +404,8 @@ class CapellaShareApp(ExtensionApp):
                     f"the manifest provider needs CapellaShareApp.manifest_path or {MANIFEST_ENV}"
                 )
             options["manifest_path"] = os.path.abspath(os.path.expanduser(self.manifest_path))
-        elif not os.path.isdir(shares_root):
+        elif not self.share_provider_class.managed and not os.path.isdir(shares_root):
+            # the platform's shares root is the platform's to make (and may not be writable)
             os.makedirs(shares_root, exist_ok=True)
         try:
             provider = self.share_provider_class(parent=self, log=self.log, **options)
@@ -367,7 +443,17 @@ class CapellaShareApp(ExtensionApp):
                 size,
             )
 
+    async def _start_jupyter_server_extension(self, serverapp: t.Any) -> None:
+        # ExtensionApp's documented start hook: once every extension is loaded and
+        # initialised, as the server's loop starts. The one moment that holds
+        # whatever the load order (JupyterHub's single-user extension runs the
+        # loop while it initialises, so a callback queued earlier can run before
+        # JupyterLab has added its routes).
+        self._guard_routes()
+
     async def stop_extension(self) -> None:
+        if self.hub_grants is not None:
+            self.hub_grants.stop()
         self.links.close()
         if getattr(self, "shares", None) is not None:
             policy.set_read_only_paths(lambda path: False)

@@ -8,7 +8,7 @@ import typing as t
 import urllib.parse
 
 from jupyter_core.utils import ensure_async
-from jupyter_server.auth.decorator import authorized, ws_authenticated
+from jupyter_server.auth.decorator import allow_unauthenticated, authorized, ws_authenticated
 from jupyter_server.base.handlers import APIHandler, JupyterHandler
 from jupyter_server.base.websocket import WebSocketMixin
 from jupyter_server.extension.handler import ExtensionHandlerMixin
@@ -17,7 +17,7 @@ from tornado import web
 from tornado.websocket import WebSocketHandler
 
 from . import __version__
-from .identity import CONNECTIONS_SETTING, LINKS_SETTING, principal_of
+from .identity import CONNECTIONS_SETTING, LINKS_SETTING, GuestIdentityMixin, principal_of
 from .links import LINK_ID_RE
 from .policy import LINK_PERMISSIONS
 
@@ -85,7 +85,12 @@ class InfoHandler(CapellaShareHandler):
     @authorized
     def get(self) -> None:
         self.write_json(
-            {"version": __version__, "mode": self.app.mode, "features": self.app.features}
+            {
+                "version": __version__,
+                "mode": self.app.mode,
+                "features": self.app.features,
+                "links_unavailable": self.app.links_unavailable,
+            }
         )
 
 
@@ -128,11 +133,9 @@ class LinksHandler(CapellaShareHandler):
     @web.authenticated
     @authorized
     def post(self) -> None:
-        if not self.app.allow_token_links:
-            raise web.HTTPError(
-                403,
-                "Share links are turned off on this server (CapellaShareApp.allow_token_links).",
-            )
+        unavailable = self.app.links_unavailable
+        if unavailable:
+            raise web.HTTPError(403, unavailable)
         request = self._link_request(self.json_body())
         limit = self.app.max_active_links
         active = self.links.active_count()
@@ -238,6 +241,34 @@ class LinkHandler(CapellaShareHandler):
         self.finish()
 
 
+class AuthCheckHandler(APIHandler):
+    """``auth-check``: what an authenticating proxy asks (nginx ``auth_request``,
+    Traefik ``forwardAuth``) about a request it would otherwise refuse: 204 if the
+    request carries a live share link's token or login cookie, 401 if not.
+
+    The answer is that and nothing more (no body, no user, no reason), and costs
+    no body parsing, disk or template: the proxy asks it for every guest request.
+    """
+
+    async def prepare(self) -> None:  # type:ignore[override]
+        # No user is looked up: the answer rests on the link credentials alone, and
+        # on a server without a token jupyter_server would make every asker an
+        # anonymous owner, with a login cookie, just for asking.
+        if not self.check_host():
+            raise web.HTTPError(403, "This Host is not allowed (ServerApp.allow_remote_access).")
+
+    # Reachable without logging in: the proxy asks before anyone is admitted, and
+    # the answer says only yes or no.
+    @allow_unauthenticated
+    def get(self) -> None:
+        identity = self.settings.get("identity_provider")
+        admitted = isinstance(identity, GuestIdentityMixin) and identity.admits_link(self)
+        self.set_header("Cache-Control", "no-store")
+        # a plain status, not an error page: nothing to render, nothing to log as an error
+        self.set_status(204 if admitted else 401)
+        self.finish()
+
+
 class SessionSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
     """``session/ws``: a guest's line to the session. It carries nothing; it is
     closed with a 4001 (revoked) or 4002 (expired) code the moment access ends,
@@ -267,6 +298,7 @@ class SessionSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
 def default_handlers() -> list[tuple[str, type]]:
     return [
         (r"api/capella-share/info", InfoHandler),
+        (r"api/capella-share/auth-check", AuthCheckHandler),
         (r"api/capella-share/session", SessionHandler),
         (r"api/capella-share/session/ws", SessionSocket),
         (r"api/capella-share/links", LinksHandler),

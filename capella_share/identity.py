@@ -10,6 +10,7 @@ import contextvars
 import json
 import secrets
 import typing as t
+import urllib.parse
 from dataclasses import asdict, dataclass
 
 from jupyter_server.auth.identity import User
@@ -20,8 +21,10 @@ from .policy import OWNER, Level, Principal
 
 if t.TYPE_CHECKING:
     from .connections import ConnectionRegistry
+    from .hub import HubGrants
     from .links import LinkRegistry, ShareLink
 
+from .hub import HUB_GRANTS_SETTING
 from .links import looks_like_link_token, utcnow
 
 LINKS_SETTING = "capella_share_links"
@@ -34,6 +37,8 @@ class Guest(User):
 
     link_id: str = ""
     permission: str = Level.VIEW.value
+    #: the hub's model of a hub user let in by a grant (None for a link's guest)
+    hub_user: dict | None = None
 
 
 #: The principal of the request being served. Set when a request is authenticated,
@@ -49,6 +54,9 @@ current_principal: contextvars.ContextVar[Principal] = contextvars.ContextVar(
 ROUTE_RESOURCE = "capella_share_resource"
 #: Request attribute holding who the request was authenticated as.
 _REQUEST_PRINCIPAL = "capella_share_principal"
+#: Request attribute holding why a known visitor is nobody here (a hub user
+#: without a share of this server).
+_REQUEST_REFUSAL = "capella_share_refusal"
 #: The guest login cookie is the server's cookie name with this after it.
 GUEST_COOKIE_SUFFIX = "-guest"
 
@@ -61,6 +69,11 @@ def is_vetted(handler: web.RequestHandler) -> bool:
 def request_principal(request: t.Any) -> Principal | None:
     """Who ``request`` was authenticated as; None if nobody (or not yet)."""
     return getattr(request, _REQUEST_PRINCIPAL, None)
+
+
+def request_refusal(request: t.Any) -> str:
+    """Why an authenticated visitor was turned away ("" if it was not)."""
+    return getattr(request, _REQUEST_REFUSAL, "")
 
 
 def bears_link_credentials(handler: web.RequestHandler) -> bool:
@@ -77,6 +90,29 @@ def bears_link_credentials(handler: web.RequestHandler) -> bool:
 
 def _query_tokens(handler: web.RequestHandler) -> list[bytes]:
     return handler.request.query_arguments.get("token", [])
+
+
+#: Where proxies put the URI of the request they ask about: nginx (by the usual
+#: ``proxy_set_header``), Traefik's forwardAuth.
+ORIGINAL_URI_HEADERS = ("X-Original-URI", "X-Forwarded-Uri")
+
+
+def _uri_token(uri: str) -> str:
+    """The ``token`` argument of a request URI, read as tornado's ``get_argument``
+    reads it (the last one given, stripped)."""
+    query = urllib.parse.urlsplit(uri).query
+    values = urllib.parse.parse_qs(query, keep_blank_values=True).get("token")
+    return values[-1].strip() if values else ""
+
+
+def _original_uri_token(handler: web.RequestHandler) -> str:
+    """The ``?token=`` of the request a proxy asks about; "" if none, or if its
+    URI headers disagree. A proxy sets one of them and passes the other on from
+    the client as it came: a token named only in a header the client wrote would
+    admit a request that carries no link, which the server takes for the owner."""
+    headers = handler.request.headers
+    tokens = {_uri_token(uri) for name in ORIGINAL_URI_HEADERS for uri in headers.get_list(name)}
+    return tokens.pop() if len(tokens) == 1 else ""
 
 
 def principal_of(user: t.Any) -> Principal:
@@ -138,6 +174,10 @@ class GuestIdentityMixin:
     async def _authenticate(self, handler: web.RequestHandler) -> User | None:
         links = self._links(handler)
         token = self.get_token(handler)  # type:ignore[attr-defined]
+        # A server that asks nobody to log in (its token off, no password: the owner
+        # is whoever a platform's proxy admitted) takes any visitor for the owner.
+        # There, link credentials alone decide: their link's guest, or nobody.
+        open_server = not getattr(self, "auth_enabled", True)
         if links is not None and looks_like_link_token(token):
             link = links.authenticate(token)
             if link is None:
@@ -152,17 +192,77 @@ class GuestIdentityMixin:
                 self._set_guest_cookie(handler, guest)
             handler._token_authenticated = True  # type:ignore[attr-defined]
             return self._seen(handler, guest)
-        if links is not None and not token:
+        if links is not None and (not token or open_server):
             guest = self._guest_from_cookie(handler, links)
             if guest is not None:
                 return self._seen(handler, guest)
+        if open_server and bears_link_credentials(handler):
+            return None  # a dead link's token or cookie is nobody, never the owner
         user = super().get_user(handler)  # type:ignore[misc]
         if isinstance(user, t.Awaitable):
             user = await user
+        grants: HubGrants | None = handler.settings.get(HUB_GRANTS_SETTING)
+        if grants is not None and user is not None:
+            return self._hub_principal(handler, grants, user)
         if user is not None and token and handler.get_cookie(self.guest_cookie_name(handler)):
             # the owner logged in with the server's token in this browser: no guest left behind
             handler.clear_cookie(self.guest_cookie_name(handler), path=handler.base_url)  # type:ignore[attr-defined]
         return user
+
+    def _hub_principal(
+        self, handler: web.RequestHandler, grants: HubGrants, user: User
+    ) -> User | None:
+        """Under JupyterHub: the server's owner is the owner; any other hub user is
+        a guest of the grant that covers them, and is refused without one."""
+        hub_user = getattr(user, "hub_user", None) or {}
+        if grants.is_owner(hub_user):
+            return user
+        grant = grants.grant_for(hub_user)
+        if grant is None:
+            # nobody here; the route guard answers with why (raising from here
+            # would break the error page, which asks who the user is)
+            setattr(
+                handler.request,
+                _REQUEST_REFUSAL,
+                f"{hub_user.get('name', 'You')} may not use this server: it is not shared "
+                "with you (or no longer).",
+            )
+            return None
+        guest = Guest(
+            username=user.username,
+            name=user.name,
+            display_name=user.display_name,
+            initials=user.initials,
+            avatar_url=user.avatar_url,
+            color=user.color,
+            link_id=grant.id,
+            permission=grant.permission,
+            hub_user=hub_user,
+        )
+        return self._seen(handler, guest)
+
+    def admits_link(self, handler: web.RequestHandler) -> bool:
+        """Whether a request an authenticating proxy asks about carries a live share
+        link's token or login cookie (``auth-check``).
+
+        ``handler`` has that request's headers (cookies, Authorization) and its URI
+        in a header of the proxy (ORIGINAL_URI_HEADERS), whose ``?token=`` counts
+        as the server will count it. Nothing is written: no cookie set or cleared.
+        """
+        links = self._links(handler)
+        if links is None:
+            return False
+        token = _original_uri_token(handler) or self.get_token(handler)  # type:ignore[attr-defined]
+        if looks_like_link_token(token):
+            return links.authenticate(token) is not None
+        # Any guest cookie of this server, whatever Host it was named after: a proxy
+        # may ask from another host name (Traefik asks at its forwardAuth address).
+        # Each is signed under its own name, so none can pose as another.
+        return any(
+            self._guest_from_cookie(handler, links, name=name, forget=False) is not None
+            for name in handler.request.cookies
+            if name.endswith(GUEST_COOKIE_SUFFIX)
+        )
 
     def set_login_cookie(self, handler: web.RequestHandler, user: User) -> None:
         # a guest must never end up with the owner's kind of login cookie
@@ -197,6 +297,7 @@ class GuestIdentityMixin:
         model = asdict(user)
         model.pop("link_id", None)
         model.pop("permission", None)
+        model.pop("hub_user", None)
         return model
 
     # -- guests ----------------------------------------------------------------------
@@ -214,8 +315,14 @@ class GuestIdentityMixin:
         options.setdefault("samesite", "Lax")
         handler.set_secure_cookie(self.guest_cookie_name(handler), value, **options)
 
-    def _guest_from_cookie(self, handler: web.RequestHandler, links: LinkRegistry) -> Guest | None:
-        name = self.guest_cookie_name(handler)
+    def _guest_from_cookie(
+        self,
+        handler: web.RequestHandler,
+        links: LinkRegistry,
+        name: str = "",
+        forget: bool = True,
+    ) -> Guest | None:
+        name = name or self.guest_cookie_name(handler)
         raw = handler.get_secure_cookie(name)
         if not raw:
             return None
@@ -225,9 +332,10 @@ class GuestIdentityMixin:
             username, display = str(data["username"]), str(data["name"])
         except (ValueError, KeyError, TypeError):
             link = None
-        if link is None or not username.startswith(f"guest-{link.id}-"):
+        if link is None or link.grantee or not username.startswith(f"guest-{link.id}-"):
             # revoked, expired, or from before a restart: refused, and forgotten
-            handler.clear_cookie(name, path=handler.base_url)  # type:ignore[attr-defined]
+            if forget:
+                handler.clear_cookie(name, path=handler.base_url)  # type:ignore[attr-defined]
             return None
         link.last_used = utcnow()
         return _guest(link, username, display)

@@ -53,6 +53,9 @@ class ShareLink:
     token_hash: bytes = field(repr=False)
     path: str = ""
     last_used: datetime | None = None
+    #: For a grant to hub users rather than a link: "user:<name>" or "group:<name>".
+    #: A grant has no token; its holders are recognised by the hub.
+    grantee: str = ""
 
     @property
     def level(self) -> Level:
@@ -92,13 +95,20 @@ class LinkRegistry(LoggingConfigurable):
 
     # -- queries -----------------------------------------------------------------
     def list_links(self) -> list[ShareLink]:
+        """The active links (not the hub grants)."""
         self._drop_expired()
-        return sorted(self._links.values(), key=lambda link: link.created)
+        links = [link for link in self._links.values() if not link.grantee]
+        return sorted(links, key=lambda link: link.created)
+
+    def grants(self) -> list[ShareLink]:
+        """The active grants to hub users and groups."""
+        return sorted(
+            (link for link in self._links.values() if link.grantee), key=lambda g: g.created
+        )
 
     def active_count(self) -> int:
         """How many links are active (expired ones are ended first)."""
-        self._drop_expired()
-        return len(self._links)
+        return len(self.list_links())
 
     def get(self, link_id: str) -> ShareLink | None:
         """The active link with this id, or None (unknown, revoked or expired)."""
@@ -116,7 +126,9 @@ class LinkRegistry(LoggingConfigurable):
         if not match:
             return None
         link = self.get(match.group(1))
-        if link is None or not hmac.compare_digest(_digest(token), link.token_hash):
+        if link is None or link.grantee:
+            return None  # a grant to hub users has no token
+        if not hmac.compare_digest(_digest(token), link.token_hash):
             return None
         link.last_used = utcnow()
         return link
@@ -153,6 +165,28 @@ class LinkRegistry(LoggingConfigurable):
         self.log.info("capella-share: %s link %s created", permission, link_id)
         return link, token
 
+    def create_grant(self, permission: str, grantee: str) -> ShareLink:
+        """Record a grant of ``permission`` to a hub user or group (``user:<name>``,
+        ``group:<name>``). Ending it ends what its holders have open, as for a link."""
+        if permission not in LINK_PERMISSIONS:
+            raise ValueError(f"unknown permission {permission!r}")
+        link_id = secrets.token_hex(6)
+        while link_id in self._links:
+            link_id = secrets.token_hex(6)
+        kind, _, name = grantee.partition(":")
+        grant = ShareLink(
+            id=link_id,
+            permission=permission,
+            label=name,
+            created=utcnow(),
+            expires_at=None,
+            token_hash=b"",
+            grantee=grantee,
+        )
+        self._links[link_id] = grant
+        self.log.info("capella-share: %s grant %s to %s %s", permission, link_id, kind, name)
+        return grant
+
     def revoke(self, link_id: str) -> bool:
         link = self._links.get(link_id)
         if link is None:
@@ -161,7 +195,8 @@ class LinkRegistry(LoggingConfigurable):
         return True
 
     def revoke_all(self) -> int:
-        links = list(self._links.values())
+        """Revoke every link (hub grants are the hub's: they stay)."""
+        links = self.list_links()
         for link in links:
             self._end(link, "revoked")
         return len(links)
@@ -171,11 +206,12 @@ class LinkRegistry(LoggingConfigurable):
         self._listeners.append(listener)
 
     def close(self) -> None:
-        """Forget every link (the server is stopping)."""
+        """Forget every link and grant (the server is stopping)."""
         for timer in self._timers.values():
             IOLoop.current().remove_timeout(timer)
         self._timers.clear()
-        self.revoke_all()
+        for link in list(self._links.values()):
+            self._end(link, "revoked")
 
     # -- internals -------------------------------------------------------------------
     def _expire(self, link_id: str) -> None:

@@ -26,6 +26,7 @@ from .identity import (
     bears_link_credentials,
     principal_of,
     request_principal,
+    request_refusal,
 )
 
 GuardFactory = Callable[[type[web.RequestHandler]], type[web.RequestHandler]]
@@ -152,13 +153,13 @@ def _classified(
         try:
             return cls.check_xsrf_cookie(self)
         except web.HTTPError as error:
-            if not bears_link_credentials(self):
+            principal = request_principal(self.request)
+            if principal is not None and principal.is_owner:
                 raise
-            return _refuse(self, error.status_code, error.log_message or "XSRF check failed.")
+            _refuse(self, error.status_code, error.log_message or "XSRF check failed.")
+            raise web.Finish() from None
 
     async def prepare(self, *args, **kwargs):
-        if self._finished:
-            return None  # refused by the XSRF check
         if bears_link_credentials(self):
             # before the handler runs anything of its own
             if resource is None:
@@ -171,6 +172,8 @@ def _classified(
         if self._finished:
             return None
         principal = request_principal(self.request)
+        if principal is None and request_refusal(self.request):
+            return _refuse(self, 403, request_refusal(self.request))
         if principal is None or principal.is_owner:
             return None  # anonymous (its handler refuses it) or the owner
         action = policy.method_action(self.request.method, name)
@@ -178,6 +181,8 @@ def _classified(
             return _refuse(self, 403, policy.unclassified_refusal())
         if not policy.allows(principal, action, resource):
             return _refuse(self, 403, policy.refusal(principal, action, resource))
+        if not _implements(cls, self.request.method):
+            return _refuse(self, 405, f"{self.request.method} is not supported here.")
         return None
 
     return type(

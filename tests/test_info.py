@@ -19,11 +19,6 @@ async def test_info_requires_authentication(fetch):
     assert response.code == 403
 
 
-async def test_info_reports_hub_mode(fetch, monkeypatch):
-    monkeypatch.setenv("JUPYTERHUB_API_TOKEN", "x" * 32)
-    assert (await fetch("api", "capella-share", "info")).json()["mode"] == "hub"
-
-
 async def test_session_describes_the_owner(fetch, jp_base_url):
     you = (await fetch("api", "capella-share", "session")).json()
     assert you["url"].endswith(f"{jp_base_url}lab")

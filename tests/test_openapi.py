@@ -52,6 +52,7 @@ CHECKS = [
 #: Operations without input have few distinct requests; hypothesis stops early.
 EXAMPLES = {
     "GET /info": (4, 0),
+    "GET /auth-check": (4, 0),
     "GET /session": (4, 0),
     "GET /links": (4, 0),
     "POST /links": (60, 30),

@@ -1,0 +1,621 @@
+"""Behind a platform's authenticating proxy (docs/platforms.md).
+
+A real nginx (Debian's) runs the configuration docs/platforms.md gives, ports
+filled in, in front of a real ``jupyter lab --ServerApp.token=''`` with
+``CapellaShareApp.proxy_owner`` on, and a stand-in for the platform's session
+validator: nginx admits a request when the platform says yes (the owner), or else
+when capella-share's auth-check says yes (a share link's guest).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import shutil
+import statistics
+import subprocess
+import threading
+import time
+import typing as t
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+import requests
+from live_server import LiveServer, free_port, stop_process
+from tornado.httpclient import HTTPClientError, HTTPRequest
+from tornado.websocket import websocket_connect
+
+NGINX = "/usr/sbin/nginx"
+DOC = Path(__file__).parent.parent / "docs" / "platforms.md"
+PREFIX = "/session/"
+PLATFORM_COOKIE = "platform_session"
+OWNER_COOKIE = {PLATFORM_COOKIE: "good"}
+
+
+# -- the platform's validator -------------------------------------------------------------
+class PlatformValidator:
+    """The platform's session check: 200 for its session cookie, 401 for anything else."""
+
+    def __init__(self) -> None:
+        validator = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                validator.asked += 1
+                good = f"{PLATFORM_COOKIE}=good" in self.headers.get("Cookie", "")
+                self.send_response(200 if good else 401)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: t.Any) -> None:
+                pass
+
+        self.asked = 0
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(10)
+
+
+# -- nginx ------------------------------------------------------------------------------------
+def documented_config() -> str:
+    """The nginx configuration docs/platforms.md gives (the first nginx block)."""
+    match = re.search(r"```nginx\n(.*?)```", DOC.read_text(), re.DOTALL)
+    assert match, f"no nginx configuration in {DOC}"
+    return match.group(1)
+
+
+def _fill(config: str, old: str, new: str) -> str:
+    assert config.count(old) == 1, f"{old!r} is not in the documented configuration once"
+    return config.replace(old, new)
+
+
+#: Test-only locations beside the documented ones, to time the auth subrequests
+#: alone (empty_gif answers once they admit): capella-share's check, and the
+#: whole chain (the platform refuses, capella-share admits).
+PROBES = """
+    location = /_probe/capella-share {
+        auth_request /_auth/capella-share;
+        empty_gif;
+    }
+    location = /_probe/chain {
+        auth_request /_auth/platform;
+        empty_gif;
+    }
+"""
+
+
+class Nginx:
+    """nginx with the documented server block, everything of its own under ``workdir``."""
+
+    def __init__(self, workdir: Path, jupyter_port: int, platform_port: int):
+        self.workdir = workdir
+        self.port = free_port()
+        for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
+            (workdir / name).mkdir(parents=True, exist_ok=True)
+        server = documented_config()
+        server = _fill(server, "server 127.0.0.1:8888;", f"server 127.0.0.1:{jupyter_port};")
+        server = _fill(server, "server 127.0.0.1:9000;", f"server 127.0.0.1:{platform_port};")
+        server = _fill(server, "listen 80;\n", f"listen 127.0.0.1:{self.port};\n{PROBES}")
+        self.config = workdir / "nginx.conf"
+        self.config.write_text(
+            f"""
+daemon off;
+master_process on;
+worker_processes 1;
+user root;
+pid {workdir}/nginx.pid;
+error_log {workdir}/error.log info;
+events {{
+    worker_connections 512;
+}}
+http {{
+    access_log {workdir}/access.log;
+    client_body_temp_path {workdir}/body;
+    proxy_temp_path {workdir}/proxy;
+    fastcgi_temp_path {workdir}/fastcgi;
+    uwsgi_temp_path {workdir}/uwsgi;
+    scgi_temp_path {workdir}/scgi;
+{server}
+}}
+"""
+        )
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 20) -> None:
+        command = [NGINX, "-p", str(self.workdir), "-c", str(self.config), "-e", "stderr"]
+        check = subprocess.run([*command, "-t"], capture_output=True, text=True, check=False)
+        assert check.returncode == 0, check.stderr
+        with open(self.workdir / "nginx.out", "ab") as out:
+            self.process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, self.log()
+            try:
+                requests.get(f"{self.url}/", timeout=2)
+                return
+            except requests.ConnectionError:
+                time.sleep(0.05)
+        raise RuntimeError(f"nginx did not answer within {timeout} s:\n{self.log()}")
+
+    def log(self) -> str:
+        parts = [self.workdir / "nginx.out", self.workdir / "error.log"]
+        return "\n".join(p.read_text(errors="replace")[-3000:] for p in parts if p.exists())
+
+    def stop(self) -> None:
+        stop_process(self.process)
+
+
+# -- fixtures ------------------------------------------------------------------------------------
+class Stack(t.NamedTuple):
+    nginx: Nginx
+    jupyter: LiveServer
+    platform: PlatformValidator
+
+    def url(self, path: str) -> str:
+        return f"{self.nginx.url}{PREFIX}{path}"
+
+    def direct(self, path: str) -> str:
+        return f"{self.jupyter.base_url}/{path}"
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory) -> t.Iterator[Stack]:
+    if shutil.which(NGINX) is None:
+        pytest.skip(f"{NGINX} is missing (apt-get install nginx-light; .ci/run does)")
+    workdir = tmp_path_factory.mktemp("proxy")
+    platform = PlatformValidator()
+    jupyter = LiveServer(
+        workdir / "jupyter",
+        token="",
+        app="jupyterlab",
+        prefix=PREFIX,
+        extensions={**LiveServer.ONLY_CAPELLA_SHARE, "jupyterlab": True},
+        args=["--ServerApp.token=", "--CapellaShareApp.proxy_owner=True"],
+    )
+    (jupyter.root / "notes.txt").write_text("notes\n")
+    nginx: Nginx | None = None
+    platform.start()
+    try:
+        jupyter.start()
+        nginx = Nginx(workdir / "nginx", jupyter.port, platform.port)
+        nginx.start()
+        yield Stack(nginx, jupyter, platform)
+        log = jupyter.log_path.read_text(errors="replace")
+    finally:
+        if nginx is not None:
+            nginx.stop()
+        jupyter.stop()
+        platform.stop()
+    assert "Traceback" not in log, log[-4000:]
+
+
+def owner_session(stack: Stack) -> requests.Session:
+    """A browser logged in to the platform, with the XSRF cookie a Lab page sets
+    (the owner is cookie-authenticated: its writes need it)."""
+    session = requests.Session()
+    session.cookies.update(OWNER_COOKIE)
+    page = session.get(stack.url("lab"), timeout=30)
+    assert page.status_code == 200, page.status_code
+    session.headers["X-XSRFToken"] = session.cookies["_xsrf"]
+    return session
+
+
+def make_link(stack: Stack, permission: str = "view") -> dict:
+    response = owner_session(stack).post(
+        stack.url("api/capella-share/links"), json={"permission": permission}, timeout=30
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def revoke(stack: Stack, link_id: str) -> None:
+    response = owner_session(stack).delete(
+        stack.url(f"api/capella-share/links/{link_id}"), timeout=30
+    )
+    assert response.status_code == 204, response.text
+
+
+def guest_browser(stack: Stack, link: dict) -> requests.Session:
+    """A browser without the platform's cookie that opened the link's URL."""
+    session = requests.Session()
+    assert link["url"].startswith(stack.nginx.url), link["url"]
+    page = session.get(link["url"], timeout=30)
+    assert page.status_code == 200, page.status_code
+    assert any(c.name.endswith("-guest") for c in session.cookies), session.cookies
+    return session
+
+
+def token_header(token: str) -> dict[str, str]:
+    return {"Authorization": f"token {token}"}
+
+
+def refused_by_nginx(response: requests.Response) -> bool:
+    return response.status_code == 401 and "<center>nginx" in response.text
+
+
+def you(response: requests.Response) -> dict:
+    assert response.status_code == 200, (response.status_code, response.text)
+    return response.json()["you"]
+
+
+# -- through nginx -------------------------------------------------------------------------------
+def test_the_owner_gets_in_with_the_platform_cookie(stack):
+    owner = owner_session(stack)
+    listing = owner.get(stack.url("api/contents"), timeout=30)
+    assert listing.status_code == 200
+    assert "notes.txt" in [item["name"] for item in listing.json()["content"]]
+    assert you(owner.get(stack.url("api/capella-share/session"), timeout=30))["role"] == "owner"
+    info = owner.get(stack.url("api/capella-share/info"), timeout=30).json()
+    assert info["links_unavailable"] is None
+    assert "links" in info["features"]
+    link = make_link(stack, "view")
+    assert link["url"].startswith(f"{stack.nginx.url}{PREFIX}lab?token=csl_")
+
+
+def test_nobody_gets_in_without_either(stack):
+    sentinel = f"sentinel-{uuid.uuid4().hex}"
+    asked = stack.platform.asked
+    anonymous = requests.Session()
+    bad = requests.Session()
+    bad.cookies.update({PLATFORM_COOKIE: "bad"})
+    for session in (anonymous, bad):
+        for method, path in [
+            ("GET", "lab"),
+            ("GET", "api/contents"),
+            ("GET", f"api/contents/{sentinel}"),
+            ("PUT", f"api/contents/{sentinel}.txt"),
+            ("GET", "api/capella-share/session"),
+            ("GET", "api/capella-share/auth-check"),
+        ]:
+            response = session.request(method, stack.url(path), timeout=30)
+            assert refused_by_nginx(response), (method, path, response.status_code)
+    # a websocket upgrade too
+    assert refused_by_nginx(
+        anonymous.get(
+            stack.url("api/capella-share/session/ws"),
+            headers={"Connection": "Upgrade", "Upgrade": "websocket"},
+            timeout=30,
+        )
+    )
+    assert stack.platform.asked > asked  # the platform was asked first, and said no
+    # nothing of it reached Jupyter: it would have answered the sentinel with a 404
+    time.sleep(0.2)
+    assert sentinel not in stack.jupyter.log_path.read_text(errors="replace")
+    assert not (stack.jupyter.root / f"{sentinel}.txt").exists()
+
+
+def test_a_guest_gets_in_with_a_link_and_is_a_guest(stack):
+    link = make_link(stack, "view")
+    browser = guest_browser(stack, link)
+    # the browser keeps working with its cookie alone
+    for _ in range(3):
+        who = you(browser.get(stack.url("api/capella-share/session"), timeout=30))
+        assert (who["role"], who["permission"]) == ("guest", "view")
+    assert browser.get(stack.url("api/contents/notes.txt"), timeout=30).status_code == 200
+    # a script with the token in a header is a guest too
+    script = token_header(link["token"])
+    who = you(requests.get(stack.url("api/capella-share/session"), headers=script, timeout=30))
+    assert (who["role"], who["permission"]) == ("guest", "view")
+    # and a view guest writes nothing, makes no links
+    write = requests.put(
+        stack.url("api/contents/notes.txt"),
+        json={"type": "file", "format": "text", "content": "changed"},
+        headers=script,
+        timeout=30,
+    )
+    assert write.status_code == 403, write.text
+    assert (stack.jupyter.root / "notes.txt").read_text() == "notes\n"
+    links = requests.post(stack.url("api/capella-share/links"), json={}, headers=script, timeout=30)
+    assert links.status_code == 403, links.text
+
+
+def test_an_edit_guest_writes_through_the_proxy(stack):
+    link = make_link(stack, "edit")
+    write = requests.put(
+        stack.url("api/contents/from-guest.txt"),
+        json={"type": "file", "format": "text", "content": "hello"},
+        headers=token_header(link["token"]),
+        timeout=30,
+    )
+    assert write.status_code == 201, write.text
+    assert (stack.jupyter.root / "from-guest.txt").read_text() == "hello"
+
+
+def test_a_revoked_link_is_refused_at_nginx(stack):
+    link = make_link(stack, "view")
+    browser = guest_browser(stack, link)
+    script = token_header(link["token"])
+    assert browser.get(stack.url("api/contents"), timeout=30).status_code == 200
+    revoke(stack, link["id"])
+    assert refused_by_nginx(browser.get(stack.url("api/contents"), timeout=30))
+    assert refused_by_nginx(browser.get(stack.url("lab"), timeout=30))
+    assert refused_by_nginx(requests.get(stack.url("api/contents"), headers=script, timeout=30))
+    assert refused_by_nginx(requests.get(link["url"], timeout=30))
+
+
+def test_the_platform_cookie_with_a_dead_link_is_refused_not_the_owner(stack):
+    link = make_link(stack, "view")
+    browser = guest_browser(stack, link)
+    revoke(stack, link["id"])
+    session_url = stack.url("api/capella-share/session")
+    with_owner_cookie = {"Cookie": f"{PLATFORM_COOKIE}=good"}
+    dead_token = requests.get(
+        session_url, headers={**with_owner_cookie, **token_header(link["token"])}, timeout=30
+    )
+    assert dead_token.status_code == 403, dead_token.text
+    dead_query = requests.get(
+        session_url, params={"token": link["token"]}, headers=with_owner_cookie, timeout=30
+    )
+    assert dead_query.status_code == 403, dead_query.text
+    # a page is not served either: it sends the visitor to log in, without the token
+    dead_page = requests.get(
+        stack.url("lab"),
+        params={"token": link["token"]},
+        headers=with_owner_cookie,
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert dead_page.status_code == 302, dead_page.status_code
+    assert dead_page.headers["Location"].startswith(f"{PREFIX}login?")
+    assert link["token"] not in dead_page.headers["Location"]
+    # the revoked guest logs in to the platform: its link's cookie is still refused...
+    browser.cookies.update(OWNER_COOKIE)
+    refused = browser.get(session_url, timeout=30)
+    assert refused.status_code == 403, refused.text
+    # ...and cleared by that refusal, after which the platform's user is the owner
+    assert not any(c.name.endswith("-guest") for c in browser.cookies)
+    assert you(browser.get(session_url, timeout=30))["role"] == "owner"
+
+
+def test_a_token_in_a_header_the_client_wrote_admits_nothing(stack):
+    """nginx sets both URI headers itself: a client naming a live token in one of
+    them, on a request that carries no link, is not admitted (Jupyter would have
+    taken that request for the owner)."""
+    link = make_link(stack, "view")
+    forged = f"{PREFIX}lab?token={link['token']}"
+    for header in ("X-Original-URI", "X-Forwarded-Uri"):
+        response = requests.get(stack.url("api/contents"), headers={header: forged}, timeout=30)
+        assert refused_by_nginx(response), (header, response.status_code)
+
+
+def test_websockets_work_through_nginx_for_the_owner(stack):
+    owner = owner_session(stack)
+    cookies = "; ".join(f"{name}={value}" for name, value in owner.cookies.items())
+    kernel = owner.post(stack.url("api/kernels"), json={"name": "python3"}, timeout=60)
+    assert kernel.status_code == 201, kernel.text
+    kernel_id = kernel.json()["id"]
+    ws_base = stack.nginx.url.replace("http://", "ws://") + PREFIX
+
+    async def talk() -> str:
+        session = await websocket_connect(
+            HTTPRequest(f"{ws_base}api/capella-share/session/ws", headers={"Cookie": cookies})
+        )
+        session.close()
+        channels = await websocket_connect(
+            HTTPRequest(f"{ws_base}api/kernels/{kernel_id}/channels", headers={"Cookie": cookies})
+        )
+        msg_id = uuid.uuid4().hex
+        header = {
+            "msg_id": msg_id,
+            "msg_type": "kernel_info_request",
+            "username": "owner",
+            "session": uuid.uuid4().hex,
+            "version": "5.3",
+        }
+        message = {"header": header, "parent_header": {}, "metadata": {}, "content": {}}
+        await channels.write_message(json.dumps({**message, "channel": "shell"}))
+        try:
+            while True:
+                reply = await asyncio.wait_for(channels.read_message(), 60)
+                assert reply is not None, "the kernel socket closed"
+                data = json.loads(reply)
+                replied = data.get("parent_header", {}).get("msg_id") == msg_id
+                if replied and data["header"]["msg_type"] == "kernel_info_reply":
+                    return data["content"]["status"]
+        finally:
+            channels.close()
+
+    try:
+        assert asyncio.run(talk()) == "ok"
+    finally:
+        owner.delete(stack.url(f"api/kernels/{kernel_id}"), timeout=60)
+
+    # and nobody's upgrade gets through
+    async def anonymous() -> int:
+        try:
+            connection = await websocket_connect(f"{ws_base}api/kernels/{kernel_id}/channels")
+        except HTTPClientError as error:
+            return error.code
+        connection.close()
+        return 101
+
+    assert asyncio.run(anonymous()) == 401
+
+
+# -- the auth-check itself -------------------------------------------------------------------------
+def test_the_auth_check_says_yes_or_no_and_nothing_else(stack):
+    check = stack.direct("api/capella-share/auth-check")
+    link = make_link(stack, "edit")
+    token = link["token"]
+    browser = guest_browser(stack, link)
+    cookie = "; ".join(
+        f"{name}={value}" for name, value in browser.cookies.items() if name.endswith("-guest")
+    )
+    uri = f"{PREFIX}lab?token={token}"
+    yes = [
+        token_header(token),
+        {"X-Original-URI": uri},
+        {"X-Forwarded-Uri": uri},
+        {"X-Original-URI": uri, "X-Forwarded-Uri": uri},
+        # a guest cookie is found whatever host name the proxy asks under
+        {"Cookie": cookie},
+        {"Cookie": cookie, "Host": "localhost"},
+    ]
+    no = [
+        {},
+        {"Cookie": f"{PLATFORM_COOKIE}=good"},
+        token_header("not-a-link-token"),
+        token_header(token[:-4] + "AAAA"),
+        {"X-Original-URI": f"{PREFIX}lab?token={token[:-4]}AAAA"},
+        # the URI headers disagree: one of them came from the client
+        {"X-Original-URI": uri, "X-Forwarded-Uri": f"{PREFIX}lab"},
+        {"Cookie": cookie.replace("=", "=x", 1)},
+    ]
+    for headers, status in [*((h, 204) for h in yes), *((h, 401) for h in no)]:
+        response = requests.get(check, headers=headers, timeout=30)
+        assert response.status_code == status, (headers, response.status_code)
+        assert response.content == b""
+        assert "Set-Cookie" not in response.headers
+        assert response.headers["Cache-Control"] == "no-store"
+    revoke(stack, link["id"])
+    for headers in yes:
+        assert requests.get(check, headers=headers, timeout=30).status_code == 401, headers
+
+
+def _timings(session: requests.Session, url: str, headers: dict, count: int, budget: float):
+    """Milliseconds of up to ``count`` sequential GETs, within ``budget`` seconds."""
+    times: list[float] = []
+    deadline = time.monotonic() + budget
+    while len(times) < count and time.monotonic() < deadline:
+        start = time.perf_counter()
+        response = session.get(url, headers=headers, timeout=10)
+        times.append((time.perf_counter() - start) * 1000)
+        assert response.status_code in (200, 204), response.status_code
+    return times
+
+
+def _percentile(times: list[float], fraction: float) -> float:
+    ordered = sorted(times)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def test_auth_check_latency(stack, report):
+    link = make_link(stack, "view")
+    headers = token_header(link["token"])
+    series = {
+        "auth-check, directly": stack.direct("api/capella-share/auth-check"),
+        "nginx auth_request to the auth-check": f"{stack.nginx.url}/_probe/capella-share",
+        "nginx: platform refuses, auth-check admits": f"{stack.nginx.url}/_probe/chain",
+        "guest GET api/status through nginx (whole path)": stack.url("api/status"),
+    }
+    for name, url in series.items():
+        with requests.Session() as session:
+            _timings(session, url, headers, 20, 10)  # warm up: connections, caches
+            times = _timings(session, url, headers, 300, 30)
+        assert len(times) >= 100, (name, len(times))
+        p50, p99 = statistics.median(times), _percentile(times, 0.99)
+        report(
+            "capella-share auth-check latency (sequential requests, ms)",
+            f"{name:48} n={len(times):3}  p50 {p50:6.2f}  p99 {p99:6.2f}",
+        )
+        # generous bounds: a regression to disk or template work would show
+        assert p50 < 50, (name, p50)
+
+
+# -- in-process: what a server without a token offers ---------------------------------------------
+@pytest.fixture
+def tokenless(jp_serverapp):
+    """The in-process server with its token off, as a platform starts it. The
+    requests of ``fetch`` still carry the old token: to this server it is just a
+    string, as anything else the proxy lets through."""
+    identity = jp_serverapp.identity_provider
+    token = identity.token
+    identity.token = ""
+    assert not identity.auth_enabled
+    yield
+    identity.token = token
+
+
+#: A tokenless server's owner is cookie-authenticated: its writes need XSRF.
+XSRF = {"Cookie": "_xsrf=capella", "X-XSRFToken": "capella"}
+
+
+async def _info(fetch) -> dict:
+    response = await fetch("api", "capella-share", "info")
+    assert response.code == 200
+    return response.json()
+
+
+async def test_links_are_available_on_a_server_with_a_token(fetch):
+    info = await _info(fetch)
+    assert info["links_unavailable"] is None
+    assert "links" in info["features"]
+
+
+async def test_without_a_token_or_proxy_owner_no_link_is_made(fetch, capella, tokenless):
+    info = await _info(fetch)
+    reason = info["links_unavailable"]
+    assert "CapellaShareApp.proxy_owner" in reason
+    assert "links" not in info["features"]
+    made = await fetch(
+        "api",
+        "capella-share",
+        "links",
+        method="POST",
+        body=json.dumps({"permission": "view"}),
+        headers=XSRF,
+    )
+    assert made.code == 403
+    assert made.json()["message"] == reason
+
+
+async def test_with_proxy_owner_links_are_made_and_dead_ones_are_nobody(
+    fetch, capella, tokenless, jp_base_url
+):
+    capella.proxy_owner = True
+    info = await _info(fetch)
+    assert info["links_unavailable"] is None
+    made = await fetch(
+        "api",
+        "capella-share",
+        "links",
+        method="POST",
+        body=json.dumps({"permission": "view"}),
+        headers=XSRF,
+    )
+    assert made.code == 201, made.body
+    token = made.json()["token"]
+    session = ("api", "capella-share", "session")
+    anyone = (await fetch(*session, token="")).json()["you"]
+    assert anyone["role"] == "owner"  # what the proxy let through, bearing no link
+    login = await fetch(*session, token="", params={"token": token})
+    guest = login.json()["you"]
+    assert (guest["role"], guest["permission"]) == ("guest", "view")
+    cookie = "; ".join(c.split(";", 1)[0] for c in login.headers.get_list("Set-Cookie"))
+    # a link's cookie beside a token that is no link's: still that link's guest
+    beside = await fetch(*session, token="whatever", headers={"Cookie": cookie})
+    assert beside.json()["you"]["role"] == "guest"
+    revoked = await fetch("api", "capella-share", "links", method="DELETE", headers=XSRF)
+    assert revoked.code == 204
+    for refused in [
+        await fetch(*session, token=token),
+        await fetch(*session, token="", params={"token": token}),
+        await fetch(*session, token="", headers={"Cookie": cookie}),
+        await fetch(*session, token="whatever", headers={"Cookie": cookie}),
+    ]:
+        assert refused.code == 403, refused.body
+
+
+async def test_turned_off_links_say_so(fetch, capella):
+    capella.allow_token_links = False
+    info = await _info(fetch)
+    assert "CapellaShareApp.allow_token_links" in info["links_unavailable"]
+    made = await fetch("api", "capella-share", "links", method="POST", body="{}")
+    assert made.code == 403
+    assert made.json()["message"] == info["links_unavailable"]
