@@ -3,6 +3,7 @@
 from .guard import ReadOnlyShareGuardMixin
 from .local import LocalShareRegistry
 from .manifest import MANIFEST_ENV, ManifestShareProvider
+from .mounts import MountShareProvider
 from .provider import PERMISSIONS, READ_ONLY, READ_WRITE, Share, ShareError, ShareProvider
 
 __all__ = [
@@ -12,6 +13,7 @@ __all__ = [
     "READ_WRITE",
     "LocalShareRegistry",
     "ManifestShareProvider",
+    "MountShareProvider",
     "ReadOnlyShareGuardMixin",
     "Share",
     "ShareError",

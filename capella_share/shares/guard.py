@@ -10,18 +10,28 @@ the models returned, so JupyterLab opens what the user may not change read-only.
 
 Every path is first checked for its form (:mod:`.paths`), so that a malformed
 path is a 400 with a reason, never a 500 or a write somewhere else.
+
+The file system may refuse a write the policy allows: a read-only mount that is
+no share, a folder without write permission. jupyter_server answers most of those
+with a 500; here they are a 403 that says why. A folder that is or holds a mount
+point is not deleted or moved: removing it would empty the mounted volume first
+and then fail.
 """
 
 from __future__ import annotations
 
+import errno
 import inspect
+import os
 import typing as t
 
 from tornado import web
 
 from .. import policy
 from ..identity import current_principal
+from .mounts import mount_points_within
 from .paths import CHANGE, CREATE, READ, check_path, path_checked_files_handler
+from .provider import is_within
 
 if t.TYPE_CHECKING:
     from .provider import ShareProvider
@@ -39,6 +49,94 @@ def _after(result: t.Any, then: t.Callable[[t.Any], t.Any]) -> t.Any:
     return then(result)
 
 
+#: What the file system says when it will not let anything be written there.
+REFUSING_ERRNOS = frozenset({errno.EROFS, errno.EACCES, errno.EPERM})
+
+
+def _os_refusal(error: BaseException) -> OSError | None:
+    """The file system's refusal behind ``error`` (jupyter_server wraps it in a
+    500, or in its own 403), if that is what it was."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.errno in REFUSING_ERRNOS:
+            return current
+        if current.__cause__ is not None or current.__suppress_context__:
+            current = current.__cause__
+        else:
+            current = current.__context__
+    return None
+
+
+def _on_read_only_file_system(os_path: str | None) -> bool:
+    """Whether ``os_path`` (or the nearest folder above it that exists) is on a
+    read-only mount: jupyter_server's own check says EACCES for that."""
+    while os_path:
+        try:
+            return bool(os.statvfs(os_path).f_flag & os.ST_RDONLY)
+        except FileNotFoundError:
+            parent = os.path.dirname(os_path)
+            os_path = parent if parent != os_path else None
+        except OSError:
+            return False
+    return False
+
+
+def _refusal_message(code: int, what: str, path: str | None) -> str:
+    path = (path or "").strip("/")
+    if code == errno.EROFS:
+        return (
+            f"Cannot {what} {path!r}: it is on a read-only file system (a volume mounted "
+            "read-only), so nothing there can be changed. Save a copy in a writable folder."
+        )
+    return (
+        f"Cannot {what} {path!r}: the file system does not allow it ({os.strerror(code)}). "
+        "Save a copy in a folder you may write to, or ask whoever manages these files "
+        "for write access."
+    )
+
+
+def _refused_by_os(
+    what: str, path: str | None, call: t.Callable[[], t.Any], os_path: str | None = None
+) -> t.Any:
+    """``call()`` (a write at ``path``, ``os_path`` on disk; its result may be
+    awaitable), with a refusal of the file system answered as a 403 saying so."""
+
+    def translate(error: Exception) -> None:
+        refusal = _os_refusal(error)
+        # jupyter_server's own 403 ("Permission denied": it asks access() first)
+        denied = isinstance(error, web.HTTPError) and error.status_code == 403
+        if refusal is None and not denied:
+            return
+        where = (refusal.filename if refusal is not None else None) or os_path
+        read_only = refusal is not None and refusal.errno == errno.EROFS
+        if read_only or _on_read_only_file_system(where):
+            code = errno.EROFS
+        elif refusal is not None:
+            code = refusal.errno or errno.EACCES
+        else:
+            return  # that 403 says why already
+        raise web.HTTPError(403, _refusal_message(code, what, path)) from error
+
+    try:
+        result = call()
+    except Exception as error:
+        translate(error)
+        raise
+    if not inspect.isawaitable(result):
+        return result
+
+    async def finish() -> t.Any:
+        try:
+            return await result
+        except Exception as error:
+            translate(error)
+            raise
+
+    return finish()
+
+
 class ReadOnlyShareGuardMixin:
     """Refuses writes under read-only shares with 403; marks models not writable."""
 
@@ -46,14 +144,43 @@ class ReadOnlyShareGuardMixin:
     share_provider: ShareProvider | None = None
 
     # -- the checks ------------------------------------------------------------------------
-    @staticmethod
-    def _refuse_write(path: str | None, what: str) -> None:
+    def _refuse_write(self, path: str | None, what: str) -> None:
         path = (path or "").strip("/")
         if not policy.allows(policy.OWNER, policy.WRITE, "contents", path):
             raise web.HTTPError(
                 403,
                 f"Cannot {what} {path!r}: it lies in a read-only project share. "
-                "Ask the share's owner to make it read-write, or save a copy elsewhere.",
+                f"{self._share_named(path)}Ask the share's owner to make it read-write, "
+                "or save a copy elsewhere.",
+            )
+
+    def _share_named(self, path: str) -> str:
+        """A sentence naming the read-only share ``path`` lies in ("" if none is found)."""
+        provider = self.share_provider
+        if provider is None:
+            return ""
+        real = os.path.realpath(os.path.join(provider.root_dir, path))
+        for share in provider.list_shares():
+            if share.read_only and is_within(real, os.path.realpath(provider.os_path(share))):
+                return f"That share is {share.path!r} ({share.key}), read-only in this session. "
+        return ""
+
+    def _refuse_mount_removal(self, path: str | None, what: str) -> None:
+        """A 409 when ``path`` is or holds a mount point: deleting would empty the
+        mounted volume and then fail, moving fails (or copies it all)."""
+        root = getattr(self, "root_dir", None)
+        if not root:
+            return
+        path = (path or "").strip("/")
+        real = os.path.realpath(os.path.join(root, path))
+        points = mount_points_within(real)
+        if points:
+            shown = os.path.relpath(points[0], os.path.realpath(root)).replace(os.sep, "/")
+            raise web.HTTPError(
+                409,
+                f"Cannot {what} {path!r}: {shown!r} is a mounted volume, and its mount point "
+                "cannot be removed or moved here (the files inside it can). Ask whoever "
+                "mounted it to unmount it.",
             )
 
     def _refuse_removal(self, path: str | None, what: str) -> None:
@@ -114,6 +241,26 @@ class ReadOnlyShareGuardMixin:
 
         return _after(self.dir_exists(parent), parent_checked)
 
+    def _refuse_unwritable_folder(self, path: str, what: str) -> None:
+        """A 403 when the folder ``path`` lies in cannot be written: moving out of
+        it onto another file system would copy everything, then fail to remove it."""
+        root = getattr(self, "root_dir", None)
+        if not root:
+            return
+        folder = os.path.dirname(os.path.join(root, path.strip("/")))
+        try:
+            read_only = bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+        except OSError:
+            return  # whatever is wrong, the move itself will say
+        if read_only or not os.access(folder, os.W_OK):
+            code = errno.EROFS if read_only else errno.EACCES
+            raise web.HTTPError(403, _refusal_message(code, what, path))
+
+    def _os_refusals(self, what: str, path: str | None, call: t.Callable[[], t.Any]) -> t.Any:
+        root = getattr(self, "root_dir", None)
+        os_path = os.path.join(root, (path or "").strip("/")) if root else None
+        return _refused_by_os(what, path, call, os_path)
+
     @staticmethod
     def _move_target(new_path: t.Any) -> str:
         target = check_path(new_path, CREATE)
@@ -165,18 +312,24 @@ class ReadOnlyShareGuardMixin:
         save = super().save  # type:ignore[misc]
         return _after(
             self._check_target(model, path),
-            lambda _: _after(save(model, path), self._written(path)),
+            lambda _: _after(
+                self._os_refusals("save", path, lambda: save(model, path)), self._written(path)
+            ),
         )
 
     def new_untitled(self, path: str = "", *args: t.Any, **kwargs: t.Any) -> t.Any:
         check_path(path, CHANGE)
         self._refuse_write(path, "create a file in")
-        return super().new_untitled(path, *args, **kwargs)  # type:ignore[misc]
+        new_untitled = super().new_untitled  # type:ignore[misc]
+        return self._os_refusals(
+            "create a file in", path, lambda: new_untitled(path, *args, **kwargs)
+        )
 
     def new(self, model: dict | None = None, path: str = "") -> t.Any:
         check_path(path, CREATE)
         self._refuse_write(path, "create")
-        return super().new(model, path)  # type:ignore[misc]
+        new = super().new  # type:ignore[misc]
+        return self._os_refusals("create", path, lambda: new(model, path))
 
     def copy(self, from_path: str, to_path: str | None = None) -> t.Any:
         check_path(from_path, CHANGE)
@@ -184,24 +337,29 @@ class ReadOnlyShareGuardMixin:
             check_path(to_path, CREATE)
         target = to_path if to_path is not None else from_path.strip("/").rpartition("/")[0]
         self._refuse_write(target, "copy into")
-        return super().copy(from_path, to_path)  # type:ignore[misc]
+        copy = super().copy  # type:ignore[misc]
+        return self._os_refusals("copy into", target, lambda: copy(from_path, to_path))
 
     def delete(self, path: str) -> t.Any:
         check_path(path, CHANGE)
         self._refuse_removal(path, "delete")
-        return _after(super().delete(path), self._written(path))  # type:ignore[misc]
+        delete = super().delete  # type:ignore[misc]
+        return _after(self._os_refusals("delete", path, lambda: delete(path)), self._written(path))
 
     def delete_file(self, path: str) -> t.Any:
         check_path(path, CHANGE)
         self._refuse_removal(path, "delete")
-        return super().delete_file(path)  # type:ignore[misc]
+        self._refuse_mount_removal(path, "delete")
+        delete_file = super().delete_file  # type:ignore[misc]
+        return self._os_refusals("delete", path, lambda: delete_file(path))
 
     def rename(self, old_path: str, new_path: str) -> t.Any:
         check_path(old_path, CHANGE)
         self._move_target(new_path)
         self._refuse_removal(old_path, "move")
         self._refuse_write(new_path, "move a file to")
-        result = super().rename(old_path, new_path)  # type:ignore[misc]
+        rename = super().rename  # type:ignore[misc]
+        result = self._os_refusals("move", old_path, lambda: rename(old_path, new_path))
         return _after(result, self._written(old_path, new_path))
 
     def rename_file(self, old_path: str, new_path: str) -> t.Any:
@@ -209,7 +367,10 @@ class ReadOnlyShareGuardMixin:
         self._move_target(new_path)
         self._refuse_removal(old_path, "move")
         self._refuse_write(new_path, "move a file to")
-        return super().rename_file(old_path, new_path)  # type:ignore[misc]
+        self._refuse_mount_removal(old_path, "move")
+        self._refuse_unwritable_folder(old_path, "move")
+        rename_file = super().rename_file  # type:ignore[misc]
+        return self._os_refusals("move", old_path, lambda: rename_file(old_path, new_path))
 
     def update(self, model: dict, path: str) -> t.Any:
         path = check_path(path, CHANGE)
@@ -223,13 +384,16 @@ class ReadOnlyShareGuardMixin:
                 self._move_target(new_path)
                 self._refuse_removal(path, "move")
                 self._refuse_write(new_path, "move a file to")
-        return super().update(model, path)  # type:ignore[misc]
+        update = super().update  # type:ignore[misc]
+        return self._os_refusals("change", path, lambda: update(model, path))
 
     def create_checkpoint(self, path: str) -> t.Any:
         check_path(path, CHANGE)
         self._refuse_write(path, "checkpoint")
         create = super().create_checkpoint  # type:ignore[misc]
-        return self._on_file(path, lambda: create(path))
+        return self._on_file(
+            path, lambda: self._os_refusals("checkpoint", path, lambda: create(path))
+        )
 
     def restore_checkpoint(self, checkpoint_id: str, path: str) -> t.Any:
         check_path(path, CHANGE)
@@ -240,7 +404,10 @@ class ReadOnlyShareGuardMixin:
         def known(checkpoints: list[dict]) -> t.Any:
             if checkpoint_id not in {checkpoint.get("id") for checkpoint in checkpoints}:
                 raise web.HTTPError(404, f"{path!r} has no checkpoint {checkpoint_id!r}.")
-            return _after(restore(checkpoint_id, path), self._written(path))
+            restored = self._os_refusals(
+                "restore a checkpoint of", path, lambda: restore(checkpoint_id, path)
+            )
+            return _after(restored, self._written(path))
 
         return self._on_file(path, lambda: _after(listing(path), known))
 
@@ -248,7 +415,12 @@ class ReadOnlyShareGuardMixin:
         check_path(path, CHANGE)
         self._refuse_write(path, "delete a checkpoint of")
         delete = super().delete_checkpoint  # type:ignore[misc]
-        return self._on_file(path, lambda: delete(checkpoint_id, path))
+        return self._on_file(
+            path,
+            lambda: self._os_refusals(
+                "delete a checkpoint of", path, lambda: delete(checkpoint_id, path)
+            ),
+        )
 
     def _on_file(self, path: str, then: t.Callable[[], t.Any]) -> t.Any:
         """``then()`` once ``path`` is known to be a file: for a file that is not there,
