@@ -115,6 +115,11 @@ def server_environment(user: str) -> dict[str, str]:
     raise AssertionError(f"{user}'s server process was not found")
 
 
+def write_file(hub: LiveHub, session: requests.Session, name: str) -> requests.Response:
+    body = {"type": "file", "format": "text", "content": "written"}
+    return call(hub, session, "PUT", f"api/contents/{name}", json=body)
+
+
 def page_config(html: str) -> dict:
     match = re.search(
         r'<script id="jupyter-config-data" type="application/json">(.*?)</script>', html, re.S
@@ -144,14 +149,7 @@ async def test_an_anonymous_link_guest_through_the_proxy(hub, alice):
         "role": "guest",
         "permission": "view",
     }
-    written = call(
-        hub,
-        guest,
-        "PUT",
-        "api/contents/x.txt",
-        json={"type": "file", "format": "text", "content": "x"},
-    )
-    assert written.status_code == 403
+    assert write_file(hub, guest, "x.txt").status_code == 403
     missing = call(hub, guest, "GET", "files/no-such-file")
     assert missing.status_code == 404 and secret not in missing.text
 
@@ -179,16 +177,7 @@ async def test_a_hub_user_shared_with_from_the_dialog_is_a_guest_at_that_level(h
 
     assert hub.authorize(bob, "alice").status_code == 200
     assert you(hub, bob)["role"] == "guest" and you(hub, bob)["permission"] == "view"
-    assert (
-        call(
-            hub,
-            bob,
-            "PUT",
-            "api/contents/bob.txt",
-            json={"type": "file", "format": "text", "content": "b"},
-        ).status_code
-        == 403
-    )
+    assert write_file(hub, bob, "bob.txt").status_code == 403
     assert call(hub, bob, "POST", "api/kernels", json={}).status_code == 403
     listed = call(hub, alice, "GET", "api/capella-share/grants").json()["grants"]
     assert [g["name"] for g in listed] == ["bob"]
@@ -231,16 +220,7 @@ async def test_a_share_revoked_at_the_hub_ends_within_the_poll_bound(hub, alice,
         hub.authorize(bob, "alice")
     seen_after = time.monotonic() - shared_at
     assert you(hub, bob)["permission"] == "edit"
-    assert (
-        call(
-            hub,
-            bob,
-            "PUT",
-            "api/contents/bob.txt",
-            json={"type": "file", "format": "text", "content": "b"},
-        ).status_code
-        == 201
-    )
+    assert write_file(hub, bob, "bob.txt").status_code == 201
 
     socket = await open_socket(hub, bob, "api/capella-share/session/ws")
     revoked_at = time.monotonic()

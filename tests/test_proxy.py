@@ -546,6 +546,11 @@ def tokenless(jp_serverapp):
 XSRF = {"Cookie": "_xsrf=capella", "X-XSRFToken": "capella"}
 
 
+async def _make_view_link(fetch):
+    body = json.dumps({"permission": "view"})
+    return await fetch("api", "capella-share", "links", method="POST", body=body, headers=XSRF)
+
+
 async def _info(fetch) -> dict:
     response = await fetch("api", "capella-share", "info")
     assert response.code == 200
@@ -563,14 +568,7 @@ async def test_without_a_token_or_proxy_owner_no_link_is_made(fetch, capella, to
     reason = info["links_unavailable"]
     assert "CapellaShareApp.proxy_owner" in reason
     assert "links" not in info["features"]
-    made = await fetch(
-        "api",
-        "capella-share",
-        "links",
-        method="POST",
-        body=json.dumps({"permission": "view"}),
-        headers=XSRF,
-    )
+    made = await _make_view_link(fetch)
     assert made.code == 403
     assert made.json()["message"] == reason
 
@@ -581,14 +579,7 @@ async def test_with_proxy_owner_links_are_made_and_dead_ones_are_nobody(
     capella.proxy_owner = True
     info = await _info(fetch)
     assert info["links_unavailable"] is None
-    made = await fetch(
-        "api",
-        "capella-share",
-        "links",
-        method="POST",
-        body=json.dumps({"permission": "view"}),
-        headers=XSRF,
-    )
+    made = await _make_view_link(fetch)
     assert made.code == 201, made.body
     token = made.json()["token"]
     session = ("api", "capella-share", "session")
