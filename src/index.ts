@@ -1,5 +1,6 @@
 import { JupyterFrontEndPlugin } from '@jupyterlab/application';
 
+import { accessPlugin, refusalsPlugin } from './access/plugin';
 import { guestPlugin } from './guest/plugin';
 import { sessionPlugin } from './session';
 import { sharePlugin } from './share/plugin';
@@ -11,7 +12,9 @@ const plugins: JupyterFrontEndPlugin<any>[] = [
   sessionPlugin,
   sharePlugin,
   guestPlugin,
-  sharesPlugin
+  sharesPlugin,
+  accessPlugin,
+  refusalsPlugin
 ];
 
 export default plugins;

@@ -8,22 +8,17 @@ import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 import { api } from './client';
 import { sameRelease } from './format';
-import {
-  FRONTEND_VERSION,
-  ICapellaShare,
-  ISession,
-  PLUGIN_IDS
-} from './tokens';
+import { FRONTEND_VERSION, ICapellaShare, IInfo, PLUGIN_IDS } from './tokens';
 
 /**
  * Shake hands with the server extension once, and tell the user (once, clearly)
  * when it is missing or from another release, instead of failing request by request.
  */
-async function handshake(translator: ITranslator): Promise<ISession | null> {
+async function handshake(translator: ITranslator): Promise<IInfo | null> {
   const trans = translator.load('capella_share');
-  let version: string;
+  let info: IInfo;
   try {
-    version = (await api.info()).version;
+    info = await api.info();
   } catch (error) {
     const status =
       error instanceof ServerConnection.ResponseError
@@ -47,19 +42,19 @@ async function handshake(translator: ITranslator): Promise<ISession | null> {
     }
     return null;
   }
-  if (!sameRelease(FRONTEND_VERSION, version)) {
+  if (!sameRelease(FRONTEND_VERSION, info.version)) {
     Notification.warning(
       trans.__(
         'Sharing is unavailable: the capella-share Lab extension is %1 but its server extension is %2. Install one release of capella-share, restart the server and reload this page.',
         FRONTEND_VERSION,
-        version
+        info.version
       ),
       { autoClose: false }
     );
     return null;
   }
-  document.body.dataset.capellaShare = version;
-  return api.session();
+  document.body.dataset.capellaShare = info.version;
+  return info;
 }
 
 export const sessionPlugin: JupyterFrontEndPlugin<ICapellaShare> = {
@@ -73,10 +68,13 @@ export const sessionPlugin: JupyterFrontEndPlugin<ICapellaShare> = {
     app: JupyterFrontEnd,
     translator: ITranslator | null
   ): ICapellaShare => {
-    const ready = handshake(translator ?? nullTranslator).catch(error => {
-      console.error('capella-share: could not read the session', error);
-      return null;
-    });
-    return { ready };
+    const info = handshake(translator ?? nullTranslator);
+    const ready = info
+      .then(known => (known ? api.session() : null))
+      .catch(error => {
+        console.error('capella-share: could not read the session', error);
+        return null;
+      });
+    return { ready, info: ready.then(session => (session ? info : null)) };
   }
 };

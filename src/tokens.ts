@@ -1,4 +1,5 @@
 import { Token } from '@lumino/coreutils';
+import { ISignal } from '@lumino/signaling';
 
 /**
  * What a link lets its holder do.
@@ -12,6 +13,11 @@ export interface IInfo {
   version: string;
   mode: 'standalone' | 'hub';
   features: string[];
+  /**
+   * Why share links cannot work on this server (for example: it asks nobody
+   * to log in); null or absent when they can.
+   */
+  links_unavailable?: string | null;
 }
 
 /**
@@ -78,15 +84,48 @@ export interface ILinkRequest {
  */
 export interface ICapellaShare {
   /**
-   * Resolves with the server's info once the handshake succeeded,
-   * or null when the server extension is missing or of another version.
+   * Resolves with who you are once the handshake succeeded, or null when
+   * the server extension is missing or of another version.
    */
   readonly ready: Promise<ISession | null>;
+
+  /**
+   * Resolves with GET info once the handshake succeeded, or null.
+   */
+  readonly info: Promise<IInfo | null>;
 }
 
 export const ICapellaShare = new Token<ICapellaShare>(
   'capella-share:ICapellaShare',
   'The capella-share session: who you are and what you may do.'
+);
+
+/**
+ * What the server reports about this user: the permission of their link (or
+ * "owner", from GET session) and the folders of read-only project shares (from
+ * GET shares). Everything the Lab hides from a user is derived from these.
+ */
+export interface IAccessFacts {
+  permission: Permission | 'owner';
+  /** contents paths of the read-only project shares */
+  readOnlyFolders: string[];
+}
+
+/**
+ * What the current user may do here, kept up to date with the server.
+ */
+export interface IAccess {
+  /** The facts as last reported (nothing is restricted until the server answered). */
+  readonly facts: IAccessFacts;
+  /** Emitted when the facts change. */
+  readonly changed: ISignal<IAccess, void>;
+  /** Ask the server again now. */
+  refresh(): Promise<void>;
+}
+
+export const IAccess = new Token<IAccess>(
+  'capella-share:IAccess',
+  'What the current user may do here: their link permission and the read-only project shares.'
 );
 
 export namespace CommandIDs {
@@ -98,7 +137,9 @@ export const PLUGIN_IDS = {
   session: 'capella-share:session',
   share: 'capella-share:share',
   guest: 'capella-share:guest',
-  shares: 'capella-share:shares'
+  shares: 'capella-share:shares',
+  access: 'capella-share:access',
+  refusals: 'capella-share:refusals'
 };
 
 /**
@@ -150,6 +191,26 @@ export interface IShareList {
 export interface IDeletedShare {
   deleted_files: number;
   deleted_bytes: number;
+}
+
+/**
+ * A hub user or group this server is shared with (JupyterHub mode).
+ */
+export interface IGrant {
+  id: string;
+  kind: 'user' | 'group';
+  name: string;
+  permission: Permission;
+  created: string;
+  connections: IConnection[];
+}
+
+/**
+ * GET hub/directory: hub users and groups whose names match.
+ */
+export interface IHubDirectory {
+  users: string[];
+  groups: string[];
 }
 
 export namespace ShareCommandIDs {

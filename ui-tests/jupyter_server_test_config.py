@@ -17,6 +17,8 @@ c.ServerApp.disable_check_xsrf = False  # noqa: F821
 c.ServerApp.ip = "127.0.0.1"  # noqa: F821
 c.ServerApp.allow_root = True  # noqa: F821
 c.ServerApp.port = int(os.environ.get("CAPELLA_UI_PORT", "8888"))  # noqa: F821
+# Notebook 7's pages too expose their app to the tests (as Galata does the Lab's).
+c.JupyterNotebookApp.expose_app_in_browser = True  # noqa: F821
 # This test server's own registries, not the user's and not in the work tree.
 _state = mkdtemp(prefix="capella-ui-")
 c.LocalShareRegistry.db_path = os.path.join(_state, "shares.sqlite")  # noqa: F821

@@ -9,13 +9,10 @@ import { ReactWidget } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { api } from '../client';
-import {
-  expiryChoices,
-  formatRemaining,
-  permissionLabel,
-  warningFor
-} from '../format';
+import { expiryChoices, permissionLabel, warningFor } from '../format';
 import { ICreatedLink, ILink, Permission } from '../tokens';
+import { HubGrantees } from './grantees';
+import { ActiveLinks } from './links';
 
 const PERMISSIONS: Permission[] = ['view', 'edit', 'full'];
 const REFRESH_MS = 5000;
@@ -30,7 +27,10 @@ export interface IShareDefaults {
 
 interface IShareProps {
   sessionUrl: string;
-  linksAllowed: boolean;
+  /** why share links cannot work here ('' when they can) */
+  linksUnavailable: string;
+  /** under JupyterHub: the server can also be shared with hub users and groups */
+  hub: boolean;
   defaults: IShareDefaults;
   trans: TranslationBundle;
 }
@@ -206,19 +206,20 @@ export function ShareBody(props: IShareProps): JSX.Element {
         </div>
       </label>
 
-      <label className="jp-CapellaShare-checkbox">
-        <input
-          type="checkbox"
-          checked={includeToken}
-          disabled={!props.linksAllowed}
-          onChange={event => void toggle(event.currentTarget.checked)}
-        />
-        {trans.__('Include the token in the URL')}
-      </label>
-      {!props.linksAllowed && (
-        <p className="jp-CapellaShare-note">
-          {trans.__('Share links are turned off on this server.')}
+      {props.linksUnavailable ? (
+        <p className="jp-CapellaShare-unavailable" role="note">
+          <strong>{trans.__('Share links cannot work on this server.')}</strong>{' '}
+          {props.linksUnavailable}
         </p>
+      ) : (
+        <label className="jp-CapellaShare-checkbox">
+          <input
+            type="checkbox"
+            checked={includeToken}
+            onChange={event => void toggle(event.currentTarget.checked)}
+          />
+          {trans.__('Include the token in the URL')}
+        </label>
       )}
 
       {includeToken && (
@@ -308,63 +309,20 @@ export function ShareBody(props: IShareProps): JSX.Element {
         </p>
       )}
 
-      <section aria-label={trans.__('Active links')}>
-        <h3 className="jp-CapellaShare-heading">
-          {trans.__('Active links (%1)', links.length)}
-        </h3>
-        {links.length === 0 ? (
-          <p className="jp-CapellaShare-note">{trans.__('No active links.')}</p>
-        ) : (
-          <table className="jp-CapellaShare-links">
-            <thead>
-              <tr>
-                <th>{trans.__('Link')}</th>
-                <th>{trans.__('Permission')}</th>
-                <th>{trans.__('Expires')}</th>
-                <th>{trans.__('Connected')}</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {links.map(link => (
-                <tr key={link.id} data-link-id={link.id}>
-                  <td>{link.label || link.id}</td>
-                  <td>
-                    <span
-                      className={`jp-CapellaShare-badge jp-mod-${link.permission}`}
-                    >
-                      {permissionLabel(link.permission, trans)}
-                    </span>
-                  </td>
-                  <td>{formatRemaining(link.expires_at, now, trans)}</td>
-                  <td>
-                    {link.connections.length === 0
-                      ? trans.__('nobody')
-                      : link.connections.map(c => c.display_name).join(', ')}
-                  </td>
-                  <td>
-                    <button
-                      className="jp-mod-styled jp-mod-warn jp-Button"
-                      aria-label={trans.__('Revoke %1', link.label || link.id)}
-                      onClick={() => void revoke(link.id)}
-                    >
-                      {trans.__('Revoke')}
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-        {links.length > 0 && (
-          <button
-            className="jp-mod-styled jp-mod-warn jp-Button"
-            onClick={() => void revokeAll()}
-          >
-            {trans.__('Revoke all')}
-          </button>
-        )}
-      </section>
+      <ActiveLinks
+        links={links}
+        now={now}
+        trans={trans}
+        onRevoke={link => void revoke(link.id)}
+        onRevokeAll={() => void revokeAll()}
+      />
+      {props.hub && (
+        <HubGrantees
+          trans={trans}
+          defaultPermission={props.defaults.permission}
+          onError={setError}
+        />
+      )}
     </div>
   );
 }
@@ -375,9 +333,12 @@ export function ShareBody(props: IShareProps): JSX.Element {
 export async function openShareDialog(props: IShareProps): Promise<void> {
   const body = ReactWidget.create(<ShareBody {...props} />);
   body.addClass('jp-CapellaShare-body');
-  await showDialog({
+  const dialog = new Dialog({
     title: props.trans.__('Share this session'),
     body,
     buttons: [Dialog.cancelButton({ label: props.trans.__('Close') })]
   });
+  // sized to the window, not to the Lab's 500 px default (see the stylesheet)
+  dialog.addClass('jp-CapellaShare-shareDialog');
+  await dialog.launch();
 }

@@ -66,10 +66,11 @@ export const sharePlugin: JupyterFrontEndPlugin<void> = {
       describedBy: { args: { type: 'object', properties: {} } },
       execute: async () => {
         const { openShareDialog } = await import('./dialog');
-        const info = await capella.ready;
+        const info = await capella.info;
         await openShareDialog({
           sessionUrl,
-          linksAllowed: info !== null,
+          linksUnavailable: info?.links_unavailable?.trim() ?? '',
+          hub: info?.mode === 'hub',
           defaults: { ...defaults },
           trans
         });

@@ -1,5 +1,4 @@
 import {
-  ILabShell,
   ILayoutRestorer,
   JupyterFrontEnd,
   JupyterFrontEndPlugin
@@ -16,7 +15,7 @@ export const sharesPlugin: JupyterFrontEndPlugin<void> = {
   description:
     'The "Project shares" side panel: project folders, read-write or read-only, with their size, download and irrevocable delete.',
   autoStart: true,
-  requires: [ICapellaShare, ILabShell],
+  requires: [ICapellaShare],
   optional: [
     ILayoutRestorer,
     IDefaultFileBrowser,
@@ -26,7 +25,6 @@ export const sharesPlugin: JupyterFrontEndPlugin<void> = {
   activate: (
     app: JupyterFrontEnd,
     capella: ICapellaShare,
-    labShell: ILabShell,
     restorer: ILayoutRestorer | null,
     fileBrowser: IDefaultFileBrowser | null,
     palette: ICommandPalette | null,
@@ -39,7 +37,7 @@ export const sharesPlugin: JupyterFrontEndPlugin<void> = {
         return;
       }
       await fileBrowser.model.cd(`/${path}`);
-      labShell.activateById(fileBrowser.id);
+      app.shell.activateById(fileBrowser.id);
     };
 
     const panelId = 'capella-share-shares';
@@ -57,7 +55,8 @@ export const sharesPlugin: JupyterFrontEndPlugin<void> = {
       panel.title.icon = sharesIcon;
       panel.title.caption = trans.__('Project shares');
       panel.node.setAttribute('aria-label', trans.__('Project shares'));
-      labShell.add(panel, 'left', { rank: 250, type: 'Project shares' });
+      // the Lab's left side bar, or Notebook 7's left panel
+      app.shell.add(panel, 'left', { rank: 250, type: 'Project shares' });
       restorer?.add(panel, panelId);
     });
 
@@ -66,7 +65,7 @@ export const sharesPlugin: JupyterFrontEndPlugin<void> = {
       caption: trans.__('Show the project shares panel'),
       icon: sharesIcon,
       describedBy: { args: { type: 'object', properties: {} } },
-      execute: () => labShell.activateById(panelId)
+      execute: () => app.shell.activateById(panelId)
     });
     palette?.addItem({
       command: ShareCommandIDs.openPanel,

@@ -1,4 +1,4 @@
-import { Browser, Page } from '@playwright/test';
+import { APIRequestContext, Browser, Page } from '@playwright/test';
 
 /**
  * Open a share link as a guest would: in a fresh browser context that has
@@ -36,4 +36,40 @@ export function notebookWith(cells: { id: string; source: string }[]) {
     nbformat: 4,
     nbformat_minor: 5
   };
+}
+
+/**
+ * Make a link through the REST API, as the owner (whose token the test's
+ * request context carries).
+ */
+export async function makeLink(
+  request: APIRequestContext,
+  permission: 'view' | 'edit' | 'full',
+  label: string
+): Promise<{ id: string; url: string }> {
+  const response = await request.post('api/capella-share/links', {
+    data: { permission, expires_in: 3600, label }
+  });
+  if (response.status() !== 201) {
+    throw new Error(
+      `POST links: ${response.status()} ${await response.text()}`
+    );
+  }
+  return response.json();
+}
+
+/**
+ * Save a screenshot among the test's results; one that the documentation shows
+ * (`docs`) goes to docs/images/ instead when CAPELLA_DOCS_IMAGES=1.
+ */
+export async function screenshot(
+  page: Page,
+  name: string,
+  docs = false
+): Promise<void> {
+  const folder =
+    docs && process.env.CAPELLA_DOCS_IMAGES
+      ? '../docs/images'
+      : 'test-results/screenshots';
+  await page.screenshot({ path: `${folder}/${name}` });
 }

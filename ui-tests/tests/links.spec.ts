@@ -1,6 +1,6 @@
 import { expect, test } from '@jupyterlab/galata';
 
-import { notebookWith, openGuest } from './guests';
+import { notebookWith, openGuest, screenshot } from './guests';
 
 test.use({ autoGoto: false });
 
@@ -50,7 +50,7 @@ test('a view link: the guest reads but cannot edit or run, and is shown out on r
   await expect(dialog.locator('tr', { hasText: 'Review team' })).toContainText(
     'View only'
   );
-  await page.screenshot({ path: 'test-results/owner-share-dialog.png' });
+  await screenshot(page, 'share-dialog.png', true);
   const url = await urlField.inputValue();
   expect(url).toContain('/lab?token=csl_');
 
@@ -76,6 +76,10 @@ test('a view link: the guest reads but cannot edit or run, and is shown out on r
   await expect(guest.locator('.jp-CapellaShare-readOnly')).toBeVisible();
   const editor = cell.locator('.cm-content');
   await expect(editor).toHaveAttribute('aria-readonly', 'true');
+  await expect(
+    guest.locator('#filebrowser .jp-DirListing-item', { hasText: NOTEBOOK })
+  ).toBeVisible();
+  await screenshot(guest, 'guest-view-only.png', true);
   await editor.click();
   await guest.keyboard.type('guest typing');
   await expect(cell).not.toContainText('guest typing');
@@ -99,7 +103,6 @@ test('a view link: the guest reads but cannot edit or run, and is shown out on r
   expect(editable).toEqual([undefined]);
   const kernels = await page.request.get('api/kernels');
   expect(await kernels.json()).toEqual([]);
-  await guest.screenshot({ path: 'test-results/guest-view-only.png' });
 
   // The owner sees the guest connected, then revokes the link.
   await expect(
@@ -118,7 +121,7 @@ test('a view link: the guest reads but cannot edit or run, and is shown out on r
     { timeout: 5000 }
   );
   await expect(ended).toContainText('The owner revoked the link');
-  await guest.screenshot({ path: 'test-results/guest-access-ended.png' });
+  await screenshot(guest, 'guest-access-ended.png', true);
   // And the link no longer opens anything.
   const again = await guest.request.get(url, { maxRedirects: 0 });
   expect([302, 403]).toContain(again.status());

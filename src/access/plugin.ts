@@ -1,0 +1,266 @@
+import {
+  JupyterFrontEnd,
+  JupyterFrontEndPlugin
+} from '@jupyterlab/application';
+import { IDocumentManager } from '@jupyterlab/docmanager';
+import {
+  FileBrowser,
+  IDefaultFileBrowser,
+  IFileBrowserFactory
+} from '@jupyterlab/filebrowser';
+import { ILauncher } from '@jupyterlab/launcher';
+import { IMainMenu } from '@jupyterlab/mainmenu';
+import {
+  ITranslator,
+  nullTranslator,
+  TranslationBundle
+} from '@jupyterlab/translation';
+import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
+import { MessageLoop } from '@lumino/messaging';
+import { Signal } from '@lumino/signaling';
+import { Menu, MenuBar } from '@lumino/widgets';
+
+import { IAccess, ICapellaShare, PLUGIN_IDS } from '../tokens';
+import { guardFileBrowser } from './filebrowser';
+import { gateCommands } from './gate';
+import { ILauncherAccess, restrictLauncher } from './launcher';
+// The gate decides synchronously, before the Lab draws its menus: these
+// modules are needed at activation, not later.
+// eslint-disable-next-line jupyter/prefer-lazy-imports
+import { AccessModel } from './model';
+// eslint-disable-next-line jupyter/prefer-lazy-imports
+import { explainResponses } from './responses';
+// eslint-disable-next-line jupyter/prefer-lazy-imports
+import {
+  CommandNeed,
+  commandNeed,
+  commandRefusal,
+  ICommandTarget,
+  isRestricted,
+  mayWrite,
+  mayWriteSomewhere,
+  readOnlyFolderOf
+} from './rules';
+
+/**
+ * Where the Lab's file and document commands act, as they find it themselves:
+ * arguments first, then the current file browser or document.
+ */
+class CommandTargets {
+  constructor(
+    private readonly _app: JupyterFrontEnd,
+    private readonly _browsers: IFileBrowserFactory | null,
+    private readonly _defaultBrowser: IDefaultFileBrowser | null,
+    private readonly _documents: IDocumentManager | null
+  ) {}
+
+  /** The folder a file browser shows, as a contents path. */
+  folderOf = (browser: FileBrowser): string => this._local(browser.model.path);
+
+  of(need: CommandNeed, args: ReadonlyPartialJSONObject): ICommandTarget {
+    const browser =
+      this._browsers?.tracker.currentWidget ?? this._defaultBrowser;
+    const folder = browser ? this.folderOf(browser) : '';
+    if (need.does === 'create') {
+      const named = args.cwd ?? args.path;
+      return {
+        folder: typeof named === 'string' ? this._local(named) : folder,
+        paths: []
+      };
+    }
+    if (need.does === 'change' && need.of === 'document') {
+      // no document: nothing of ours to decide (the command has nothing to act on)
+      const path = this._documentPath();
+      return path === null
+        ? { folder: '', paths: [] }
+        : { folder: path.split('/').slice(0, -1).join('/'), paths: [path] };
+    }
+    const selected = browser ? [...browser.selectedItems()] : [];
+    return { folder, paths: selected.map(item => this._local(item.path)) };
+  }
+
+  private _documentPath(): string | null {
+    const widget = this._app.shell.currentWidget;
+    const context = widget ? this._documents?.contextForWidget(widget) : null;
+    return context ? this._local(context.path) : null;
+  }
+
+  private _local(path: string): string {
+    return this._app.serviceManager.contents.localPath(path);
+  }
+}
+
+/**
+ * A view link's launcher offers nothing (every tile makes or runs something)
+ * and says so; elsewhere a launcher offers what its folder allows.
+ */
+function launcherAccess(
+  access: IAccess,
+  refusal: (command: string, args: ReadonlyPartialJSONObject) => string | null,
+  trans: TranslationBundle
+): ILauncherAccess {
+  return {
+    allowed: (item, cwd) =>
+      mayWriteSomewhere(access.facts) &&
+      refusal(item.command, { ...item.args, cwd }) === null,
+    note: cwd => {
+      if (!mayWriteSomewhere(access.facts)) {
+        return trans.__('View only: you can open and read files.');
+      }
+      const folder = readOnlyFolderOf(access.facts, cwd);
+      return folder === null
+        ? ''
+        : trans.__(
+            '"%1" is a read-only project share: nothing new can be made in it.',
+            folder
+          );
+    }
+  };
+}
+
+/**
+ * A view link neither makes files nor runs code: its menu bar offers no File ›
+ * New, no New Launcher, no Run and no Kernel menu. File › New may be added
+ * again as settings load, so the File menu is trimmed each time it is drawn.
+ */
+function trimMenusForViewing(mainMenu: IMainMenu): void {
+  const file = mainMenu.fileMenu;
+  if (file instanceof Menu) {
+    const trim = () => {
+      for (const item of [...file.items]) {
+        if (
+          item.submenu?.id === 'jp-mainmenu-file-new' ||
+          item.command === 'launcher:create'
+        ) {
+          file.removeItem(item);
+        }
+      }
+    };
+    trim();
+    MessageLoop.installMessageHook(file, (_, message) => {
+      if (message.type === 'update-request') {
+        trim();
+      }
+      return true;
+    });
+  }
+  if (mainMenu instanceof MenuBar) {
+    for (const menu of [mainMenu.runMenu, mainMenu.kernelMenu]) {
+      if (menu instanceof Menu) {
+        mainMenu.removeMenu(menu);
+      }
+    }
+  }
+}
+
+export const accessPlugin: JupyterFrontEndPlugin<IAccess> = {
+  id: PLUGIN_IDS.access,
+  description:
+    'Offers each user only what they may do: no creating, changing or running where the server would refuse it.',
+  autoStart: true,
+  provides: IAccess,
+  requires: [ICapellaShare],
+  optional: [
+    IFileBrowserFactory,
+    IDefaultFileBrowser,
+    IDocumentManager,
+    ILauncher,
+    IMainMenu,
+    ITranslator
+  ],
+  activate: (
+    app: JupyterFrontEnd,
+    capella: ICapellaShare,
+    browsers: IFileBrowserFactory | null,
+    defaultBrowser: IDefaultFileBrowser | null,
+    documents: IDocumentManager | null,
+    launcher: ILauncher | null,
+    mainMenu: IMainMenu | null,
+    translator: ITranslator | null
+  ): IAccess => {
+    const trans = (translator ?? nullTranslator).load('capella_share');
+    const access = new AccessModel(capella.ready);
+    const targets = new CommandTargets(
+      app,
+      browsers,
+      defaultBrowser,
+      documents
+    );
+
+    const refusal = (command: string, args: ReadonlyPartialJSONObject) => {
+      const need = commandNeed(command);
+      if (need === null || !isRestricted(access.facts)) {
+        return null;
+      }
+      return commandRefusal(access.facts, need, targets.of(need, args), trans);
+    };
+    gateCommands(app.commands, refusal);
+
+    // Whatever decides what is offered changed: the facts, or a folder shown.
+    const changed = new Signal<AccessModel, void>(access);
+    access.changed.connect(() => changed.emit());
+    changed.connect(() => {
+      // menus and the palette listen to any change; toolbar buttons to their own
+      app.commands.notifyCommandChanged();
+      for (const id of app.commands.listCommands()) {
+        if (commandNeed(id) !== null) {
+          app.commands.notifyCommandChanged(id);
+        }
+      }
+    });
+
+    const follow = (browser: FileBrowser) => {
+      guardFileBrowser(
+        browser,
+        path => mayWrite(access.facts, path),
+        targets.folderOf,
+        changed
+      );
+      browser.model.pathChanged.connect(() => {
+        changed.emit();
+        void access.refresh();
+      });
+    };
+    browsers?.tracker.forEach(follow);
+    browsers?.tracker.widgetAdded.connect((_, browser) => follow(browser));
+    browsers?.tracker.currentChanged.connect(() => changed.emit());
+
+    if (launcher) {
+      const offers = launcherAccess(access, refusal, trans);
+      app.commands.commandExecuted.connect((_, executed) => {
+        if (executed.id === 'launcher:create') {
+          void executed.result.then(widget =>
+            restrictLauncher(widget, offers, changed)
+          );
+        }
+      });
+    }
+
+    void capella.ready.then(session => {
+      if (session?.you.permission === 'view' && mainMenu) {
+        trimMenusForViewing(mainMenu);
+      }
+    });
+    return access;
+  }
+};
+
+export const refusalsPlugin: JupyterFrontEndPlugin<void> = {
+  id: PLUGIN_IDS.refusals,
+  description:
+    'Shows what the server refuses in plain words, in the user’s language, instead of its stock messages.',
+  autoStart: true,
+  requires: [IAccess],
+  optional: [ITranslator],
+  activate: (
+    app: JupyterFrontEnd,
+    access: IAccess,
+    translator: ITranslator | null
+  ) => {
+    explainResponses(
+      app.serviceManager.serverSettings,
+      access,
+      (translator ?? nullTranslator).load('capella_share')
+    );
+  }
+};
