@@ -56,6 +56,7 @@ c.Spawner.http_timeout = 60
 c.Spawner.start_timeout = 60
 c.Spawner.environment = {environment!r}
 c.JupyterHub.load_groups = {{"reviewers": {{"users": ["carol"]}}}}
+c.JupyterHub.allow_named_servers = True
 c.JupyterHub.services = [{{"name": "test-admin", "api_token": {admin_token!r}}}]
 {capella_config}
 c.JupyterHub.load_roles.append(
@@ -146,13 +147,15 @@ class LiveHub:
             method, f"{self.url}/hub/api/{path}", headers=headers, timeout=60, **kwargs
         )
 
-    def start_server(self, user: str, timeout: float = 90) -> None:
-        response = self.api("POST", f"users/{user}/server")
+    def start_server(self, user: str, name: str = "", timeout: float = 90) -> None:
+        """Start ``user``'s default server, or its server ``name``, and wait for it."""
+        path = f"users/{user}/servers/{name}" if name else f"users/{user}/server"
+        response = self.api("POST", path)
         assert response.status_code in (201, 202, 400), response.text  # 400: already running
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             model = self.api("GET", f"users/{user}").json()
-            server = (model.get("servers") or {}).get("")
+            server = (model.get("servers") or {}).get(name)
             if server and server.get("ready"):
                 return
             time.sleep(0.3)
@@ -171,11 +174,14 @@ class LiveHub:
         assert response.status_code == 200, (page.status_code, response.status_code)
         return session
 
-    def authorize(self, session: requests.Session, owner: str) -> requests.Response:
+    def authorize(
+        self, session: requests.Session, owner: str, server: str = ""
+    ) -> requests.Response:
         """Open ``owner``'s Lab page, going through the hub's OAuth as a browser
         does (API routes answer 403 instead of redirecting to a login), and accept
         the hub's confirmation page shown the first time one opens another's server."""
-        response = session.get(f"{self.url}/user/{owner}/lab", timeout=60)
+        prefix = f"{self.url}/user/{owner}/" + (f"{server}/" if server else "")
+        response = session.get(f"{prefix}lab", timeout=60)
         if "/hub/api/oauth2/authorize" in response.url and 'name="scopes"' in response.text:
             fields = re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', response.text)
             data = [(name, html.unescape(value)) for name, value in fields]
@@ -190,7 +196,11 @@ class LiveHub:
             # the spawned single-user servers are the hub's children: stop them first
             try:
                 for user in ("alice", "bob", "carol"):
-                    self.api("DELETE", f"users/{user}/server")
+                    for name in self.api("GET", f"users/{user}").json().get("servers", {}):
+                        self.api(
+                            "DELETE",
+                            f"users/{user}/servers/{name}" if name else f"users/{user}/server",
+                        )
             except requests.RequestException:
                 pass
         stop_process(self.process)

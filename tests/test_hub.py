@@ -329,3 +329,46 @@ def test_every_route_of_a_hub_server_as_every_guest(hub, alice, report):
     )
     assert swept.ok > 100, swept
     assert not swept.problems, f"{len(swept.problems)} problems:\n" + "\n".join(swept.problems[:60])
+
+
+async def test_a_named_server_shares_on_its_own(hub, alice):
+    """alice's server "work": its links and grants are its own, and a grant of it
+    does not open her default server."""
+    hub.start_server("alice", "work")
+    base = f"{hub.url}/user/alice/work"
+    alice.get(f"{base}/lab", timeout=60)  # the hub's OAuth for this server
+    xsrf = alice.cookies.get("_xsrf", path="/user/alice/work/") or ""
+    headers = {"X-XSRFToken": xsrf, "Referer": base}
+    link = alice.post(
+        f"{base}/api/capella-share/links", json={"permission": "view"}, headers=headers
+    )
+    assert link.status_code == 201, link.text
+    assert link.json()["url"].startswith(f"{base}/lab?token=")
+    guest = requests.Session()
+    assert guest.get(link.json()["url"], timeout=60).status_code == 200
+    seen = guest.get(f"{base}/api/capella-share/session", timeout=60).json()["you"]
+    assert (seen["role"], seen["permission"]) == ("guest", "view")
+    # the link is the named server's: the default server does not know it
+    other = guest.get(
+        f"{hub.url}/user/alice/api/capella-share/session",
+        headers={"Authorization": f"token {link.json()['token']}"},
+        timeout=60,
+    )
+    assert other.status_code in (401, 403)
+
+    grant = alice.post(
+        f"{base}/api/capella-share/grants",
+        json={"user": "bob", "permission": "edit"},
+        headers=headers,
+    )
+    assert grant.status_code == 201, grant.text
+    shares = hub.api("GET", "shares/alice/work").json()["items"]
+    assert [s["scopes"] for s in shares] == [
+        ["access:servers!server=alice/work", "custom:capella-share:edit!server=alice/work"]
+    ]
+    bob = hub.login("bob")
+    assert hub.authorize(bob, "alice", "work").status_code == 200
+    seen = bob.get(f"{base}/api/capella-share/session", timeout=60).json()["you"]
+    assert (seen["role"], seen["permission"]) == ("guest", "edit")
+    # her default server is not shared with bob: the hub itself turns him away
+    assert hub.authorize(bob, "alice").status_code == 403
