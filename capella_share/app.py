@@ -151,7 +151,9 @@ class CapellaShareApp(ExtensionApp):
         owner manages from the Lab panel, the REST API and `jupyter capella-share
         shares`. ManifestShareProvider: the JSON manifest named by manifest_path,
         written by the platform that started the session; nothing can be changed
-        here. Default: ManifestShareProvider when a manifest is named, else
+        here. MountShareProvider: the volumes the platform mounted under
+        shares_root, a read-only mount a read-only share (see docs/shares.md).
+        Default: ManifestShareProvider when a manifest is named, else
         LocalShareRegistry.""",
     )
 
