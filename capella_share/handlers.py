@@ -16,7 +16,7 @@ from jupyter_server.utils import url_path_join
 from tornado import web
 from tornado.websocket import WebSocketHandler
 
-from . import __version__
+from . import __version__, policy
 from .identity import CONNECTIONS_SETTING, LINKS_SETTING, GuestIdentityMixin, principal_of
 from .links import LINK_ID_RE
 from .policy import LINK_PERMISSIONS
@@ -108,6 +108,7 @@ class SessionHandler(CapellaShareHandler):
                     "display_name": user.display_name,
                     "role": "owner" if principal.is_owner else "guest",
                     "permission": principal.level.value,
+                    "may": policy.capabilities(principal),
                 },
             }
         )

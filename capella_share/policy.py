@@ -315,6 +315,19 @@ def unclassified_refusal() -> str:
     return "This address is not available through a share link."
 
 
+def capabilities(principal: Principal) -> dict[str, bool]:
+    """What a frontend needs to know to offer only what the policy allows (anywhere
+    outside a read-only project share, which the frontend learns from the shares)."""
+    return {
+        "write": allows(principal, WRITE, "contents"),
+        "run": allows(principal, EXECUTE, "kernels"),
+        "terminals": allows(principal, EXECUTE, "terminals"),
+        "settings": allows(principal, WRITE, "settings"),
+        "shutdown": allows(principal, WRITE, "server"),
+        "manage": may_manage(principal),
+    }
+
+
 def may_manage(principal: Principal) -> bool:
     """Whether ``principal`` may create and revoke links and change project shares."""
     return allows(principal, WRITE, "capella-share:links")

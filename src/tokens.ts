@@ -28,6 +28,21 @@ export interface IYou {
   display_name: string;
   role: 'owner' | 'guest';
   permission: Permission | 'owner';
+  /** what the server's policy lets this user do (outside read-only shares) */
+  may: IMay;
+}
+
+/**
+ * GET session's `you.may`: the policy's answers the Lab needs to offer only what
+ * the user may do. The frontend holds no permission table of its own.
+ */
+export interface IMay {
+  write: boolean;
+  run: boolean;
+  terminals: boolean;
+  settings: boolean;
+  shutdown: boolean;
+  manage: boolean;
 }
 
 /**
@@ -106,7 +121,10 @@ export const ICapellaShare = new Token<ICapellaShare>(
  * GET shares). Everything the Lab hides from a user is derived from these.
  */
 export interface IAccessFacts {
+  /** the link's permission, for the wording of refusals */
   permission: Permission | 'owner';
+  /** what the policy allows this user */
+  may: IMay;
   /** contents paths of the read-only project shares */
   readOnlyFolders: string[];
 }

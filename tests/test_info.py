@@ -41,3 +41,21 @@ class TestUnderAPrefix:
         session = await fetch("api", "capella-share", "session", token=token)
         assert session.code == 200
         assert json.loads(session.body)["url"].endswith("/user/alice/lab")
+
+
+ACTIONS = ("write", "run", "terminals", "settings", "shutdown", "manage")
+
+
+@pytest.mark.parametrize(
+    ("level", "allowed"),
+    [
+        ("view", set()),
+        ("edit", {"write", "run"}),
+        ("full", {"write", "run", "terminals"}),
+        ("owner", set(ACTIONS)),
+    ],
+)
+async def test_session_says_what_the_policy_lets_you_do(fetch, make_link, level, allowed):
+    token = None if level == "owner" else (await make_link(level))[1]
+    you = (await fetch("api", "capella-share", "session", token=token)).json()["you"]
+    assert you["may"] == {action: action in allowed for action in ACTIONS}

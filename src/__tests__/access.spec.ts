@@ -11,7 +11,7 @@ import {
   mayWrite
 } from '../access/rules';
 import { actionOf, explainRefusal } from '../access/refusals';
-import { IAccessFacts } from '../tokens';
+import { IAccessFacts, IMay, Permission } from '../tokens';
 
 const trans = nullTranslator.load('capella_share');
 
@@ -20,9 +20,52 @@ const SHARES = [
   { path: '/apollo/scratch/', permission: 'read-write' as const }
 ];
 
-const owner = factsFrom('owner', SHARES);
-const view = factsFrom('view', SHARES);
-const edit = factsFrom('edit', SHARES);
+/** What GET session's `you.may` says for each level (the server's policy). */
+const MAY: Record<Permission | 'owner', IMay> = {
+  view: {
+    write: false,
+    run: false,
+    terminals: false,
+    settings: false,
+    shutdown: false,
+    manage: false
+  },
+  edit: {
+    write: true,
+    run: true,
+    terminals: false,
+    settings: false,
+    shutdown: false,
+    manage: false
+  },
+  full: {
+    write: true,
+    run: true,
+    terminals: true,
+    settings: false,
+    shutdown: false,
+    manage: false
+  },
+  owner: {
+    write: true,
+    run: true,
+    terminals: true,
+    settings: true,
+    shutdown: true,
+    manage: true
+  }
+};
+
+function factsOf(
+  level: Permission | 'owner',
+  shares: typeof SHARES | [] = []
+): IAccessFacts {
+  return factsFrom(level, MAY[level], shares);
+}
+
+const owner = factsOf('owner', SHARES);
+const view = factsOf('view', SHARES);
+const edit = factsOf('edit', SHARES);
 const nothing = { folder: '', paths: [] };
 
 describe('facts from the server', () => {
@@ -31,9 +74,9 @@ describe('facts from the server', () => {
   });
 
   it('restricts guests, and owners only where a share is read-only', () => {
-    expect(isRestricted(factsFrom('owner', []))).toBe(false);
+    expect(isRestricted(factsOf('owner'))).toBe(false);
     expect(isRestricted(owner)).toBe(true);
-    expect(isRestricted(factsFrom('full', []))).toBe(true);
+    expect(isRestricted(factsOf('full'))).toBe(true);
   });
 });
 
@@ -155,7 +198,7 @@ describe('commands', () => {
   it('leaves the session to its owner', () => {
     const need = commandNeed('filemenu:shutdown')!;
     expect(commandRefusal(owner, need, nothing, trans)).toBeNull();
-    expect(commandRefusal(factsFrom('full', []), need, nothing, trans)).toBe(
+    expect(commandRefusal(factsOf('full'), need, nothing, trans)).toBe(
       'This is a full-access link: you cannot shut the session down.'
     );
   });
@@ -201,7 +244,7 @@ describe('refusals from the server', () => {
       explainRefusal(
         { method: 'POST', path: 'api/terminals' },
         'This is an edit link: it may not run terminals.',
-        factsFrom('owner', []),
+        factsOf('owner'),
         trans
       )
     ).toBe('This is an edit link: you cannot open terminals.');

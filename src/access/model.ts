@@ -4,7 +4,7 @@ import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { api } from '../client';
-import { IAccess, IAccessFacts, ISession } from '../tokens';
+import { IAccess, IAccessFacts, ISession, IYou } from '../tokens';
 import { factsFrom, UNKNOWN_FACTS } from './rules';
 
 /** How often the project shares are asked again (a share may turn read-only). */
@@ -28,8 +28,8 @@ export class AccessModel implements IAccess, IDisposable {
       if (known === null || this.isDisposed) {
         return; // no server extension: nothing is known, nothing is hidden
       }
-      this._permission = known.you.permission;
-      this._update(factsFrom(this._permission, []));
+      this._you = known.you;
+      this._update(factsFrom(known.you.permission, known.you.may, []));
       void this._poll.start();
     });
   }
@@ -47,7 +47,7 @@ export class AccessModel implements IAccess, IDisposable {
   }
 
   async refresh(): Promise<void> {
-    if (this._permission !== null && !this.isDisposed) {
+    if (this._you !== null && !this.isDisposed) {
       await this._poll.refresh();
       await this._poll.tick;
     }
@@ -59,11 +59,11 @@ export class AccessModel implements IAccess, IDisposable {
   }
 
   private async _read(): Promise<void> {
-    if (this._permission === null) {
+    if (this._you === null) {
       return;
     }
     const list = await api.shares();
-    this._update(factsFrom(this._permission, list.shares));
+    this._update(factsFrom(this._you.permission, this._you.may, list.shares));
   }
 
   private _update(facts: IAccessFacts): void {
@@ -75,7 +75,7 @@ export class AccessModel implements IAccess, IDisposable {
   }
 
   private _facts: IAccessFacts = UNKNOWN_FACTS;
-  private _permission: IAccessFacts['permission'] | null = null;
+  private _you: IYou | null = null;
   private readonly _poll: Poll;
   private readonly _changed = new Signal<this, void>(this);
 }

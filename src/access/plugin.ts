@@ -237,7 +237,7 @@ export const accessPlugin: JupyterFrontEndPlugin<IAccess> = {
     }
 
     void capella.ready.then(session => {
-      if (session?.you.permission === 'view' && mainMenu) {
+      if (session && !session.you.may.run && mainMenu) {
         trimMenusForViewing(mainMenu);
       }
     });

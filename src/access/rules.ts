@@ -1,22 +1,33 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 
-import { IAccessFacts, IProjectShare, Permission } from '../tokens';
+import { IAccessFacts, IMay, IProjectShare, Permission } from '../tokens';
 
 /** Before the server has answered: nothing is hidden yet. */
 export const UNKNOWN_FACTS: IAccessFacts = {
   permission: 'owner',
+  may: {
+    write: true,
+    run: true,
+    terminals: true,
+    settings: true,
+    shutdown: true,
+    manage: true
+  },
   readOnlyFolders: []
 };
 
 /**
- * The facts from GET session's permission and GET shares' list.
+ * The facts from GET session (permission and what the policy allows) and GET
+ * shares' list.
  */
 export function factsFrom(
   permission: Permission | 'owner',
+  may: IMay,
   shares: Pick<IProjectShare, 'path' | 'permission'>[]
 ): IAccessFacts {
   return {
     permission,
+    may,
     readOnlyFolders: shares
       .filter(share => share.permission === 'read-only')
       .map(share => normalPath(share.path))
@@ -40,18 +51,21 @@ export function isWithin(path: string, folder: string): boolean {
 }
 
 /**
- * A view link reads and nothing else: the server refuses its writes, its kernels
- * and its terminals (it reports every file to it as not writable).
+ * Whether the policy refuses this user every write (a view link): the server
+ * also reports every file to it as not writable.
  */
 function readsOnly(facts: IAccessFacts): boolean {
-  return facts.permission === 'view';
+  return !facts.may.write;
 }
 
 /**
  * Whether anything at all is withheld from this user.
  */
 export function isRestricted(facts: IAccessFacts): boolean {
-  return facts.permission !== 'owner' || facts.readOnlyFolders.length > 0;
+  return (
+    Object.values(facts.may).some(allowed => !allowed) ||
+    facts.readOnlyFolders.length > 0
+  );
 }
 
 /**
@@ -91,17 +105,10 @@ export function mayWriteSomewhere(facts: IAccessFacts): boolean {
 }
 
 /**
- * Whether this is the session's owner, who alone may end the session.
- */
-export function isOwner(facts: IAccessFacts): boolean {
-  return facts.permission === 'owner';
-}
-
-/**
  * Whether code may run: kernels, notebooks' cells, consoles.
  */
 export function mayRunCode(facts: IAccessFacts): boolean {
-  return !readsOnly(facts);
+  return facts.may.run;
 }
 
 /**
@@ -219,7 +226,9 @@ export function commandRefusal(
         ? null
         : linkRefusal(facts, 'save', trans);
     case 'end-session':
-      return isOwner(facts) ? null : linkRefusal(facts, 'end-session', trans);
+      return facts.may.shutdown
+        ? null
+        : linkRefusal(facts, 'end-session', trans);
     case 'create':
       return writeRefusal(facts, [target.folder], 'create', trans);
     case 'change':

@@ -124,8 +124,7 @@ export const guestPlugin: JupyterFrontEndPlugin<void> = {
     // document is read-only exactly while the server reports it not writable.
     let known: boolean | null = null;
     const viewOnly = capella.ready.then(session => {
-      known =
-        session?.you.role === 'guest' && session.you.permission === 'view';
+      known = session !== null && !session.you.may.write;
       return known;
     });
     const documents = new WritableDocuments(app.serviceManager.contents, trans);

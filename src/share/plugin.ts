@@ -39,7 +39,7 @@ export const sharePlugin: JupyterFrontEndPlugin<void> = {
     let sessionUrl = '';
 
     void capella.ready.then(session => {
-      isOwner = session?.you.role === 'owner';
+      isOwner = session?.you.may.manage ?? false;
       sessionUrl = session?.url ?? '';
       app.commands.notifyCommandChanged(CommandIDs.openShareDialog);
     });
@@ -91,7 +91,7 @@ export const sharePlugin: JupyterFrontEndPlugin<void> = {
       button.addClass('jp-CapellaShare-button');
       button.hide();
       void capella.ready.then(session => {
-        if (session?.you.role === 'owner') {
+        if (session?.you.may.manage) {
           button.show();
         }
       });

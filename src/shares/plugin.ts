@@ -48,7 +48,7 @@ export const sharesPlugin: JupyterFrontEndPlugin<void> = {
       const { SharesPanel } = await import('./panel');
       const panel = new SharesPanel({
         trans,
-        canManage: session.you.role === 'owner',
+        canManage: session.you.may.manage,
         openFolder
       });
       panel.id = panelId;
