@@ -13,7 +13,6 @@ import json
 import re
 import typing as t
 from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 
 from tornado import web
@@ -24,7 +23,6 @@ from .identity import (
     ROUTE_RESOURCE,
     Guest,
     bears_link_credentials,
-    principal_of,
     request_principal,
     request_refusal,
 )
@@ -44,21 +42,17 @@ def _qualified(cls: type) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
-def _guarded(cls: type[web.RequestHandler], resource: str) -> type[web.RequestHandler]:
+def _confined(cls: type[web.RequestHandler]) -> type[web.RequestHandler]:
+    """``WorkspacesHandler`` that gives each guest a workspaces folder of its own.
+    Whether the guest may use workspaces at all is the route layer's question
+    (``_classified``), asked like every other route's."""
+
     async def prepare(self, *args, **kwargs):
         result = cls.prepare(self, *args, **kwargs)
         if result is not None:
             await result
         user = self.current_user
-        if self._finished or not isinstance(user, Guest):
-            return  # not logged in (refused later) or the owner (their Authorizer rules)
-        action = policy.READ if self.request.method in _READ_METHODS else policy.WRITE
-        principal = principal_of(user)
-        if not policy.allows(principal, action, resource):
-            raise web.HTTPError(
-                403, f"A {principal.level.value} guest may not {action} {resource}."
-            )
-        if resource == "workspaces":
+        if not self._finished and isinstance(user, Guest):
             _confine_to_own_workspaces(self, user)
 
     return type(cls.__name__, (cls,), {"prepare": prepare, "__module__": __name__})
@@ -111,17 +105,7 @@ def forget_guest_workspaces(settings: dict, link_id: str) -> list[Path]:
 
 #: Handler classes (module.qualname) -> the factory of their guarded subclass.
 GUARDS: dict[str, GuardFactory] = {
-    "jupyterlab_server.workspaces_handler.WorkspacesHandler": partial(
-        _guarded, resource="workspaces"
-    ),
-    "jupyterlab_server.settings_handler.SettingsHandler": partial(_guarded, resource="settings"),
-    "jupyterlab.handlers.extension_manager_handler.ExtensionHandler": partial(
-        _guarded, resource="lab:extensions"
-    ),
-    "jupyterlab.handlers.plugin_manager_handler.PluginHandler": partial(
-        _guarded, resource="lab:plugins"
-    ),
-    "jupyterlab.handlers.build_handler.BuildHandler": partial(_guarded, resource="lab:build"),
+    "jupyterlab_server.workspaces_handler.WorkspacesHandler": _confined,
     "jupyter_server_ydoc.handlers.YDocWebSocketHandler": rtc.guard_document_socket,
     "jupyter_server_ydoc.handlers.DocForkHandler": rtc.guard_fork_merge,
     "jupyter_server_ydoc.handlers.DocSessionHandler": rtc.guard_session_request,
