@@ -12,12 +12,19 @@ from traitlets import Bool, Enum, Int, Type, Unicode, default, dlink
 
 from . import policy
 from .authorizer import PolicyAuthorizerMixin
+from .base import (
+    CONNECTIONS_SETTING,
+    HUB_GRANTS_SETTING,
+    LINKS_SETTING,
+    PROCESSES_SETTING,
+    SHARES_OFF_SETTING,
+    SHARES_SETTING,
+)
 from .connections import ConnectionRegistry
-from .hub import HUB_GRANTS_SETTING, HubGrants, in_hub
-from .identity import CONNECTIONS_SETTING, LINKS_SETTING, GuestIdentityMixin, principal_of
+from .hub import HubGrants, in_hub
+from .identity import GuestIdentityMixin, principal_of
 from .links import LinkRegistry
 from .processes import (
-    PROCESSES_SETTING,
     GuestKernelsMixin,
     GuestTerminalsMixin,
     ProcessManager,
@@ -32,7 +39,6 @@ from .shares import (
     ReadOnlyShareGuardMixin,
     ShareProvider,
 )
-from .shares.handlers import SHARES_OFF_SETTING, SHARES_SETTING
 from .shares.provider import is_within
 
 #: Lab plugins that would contradict ours: jupyter-collaboration's share button
@@ -415,7 +421,6 @@ class CapellaShareApp(ExtensionApp):
         except Exception as error:
             return self._no_shares(f"the share provider could not start: {error}")
         contents_manager.share_provider = provider
-        policy.set_read_only_paths(provider.is_read_only)
         self.log.info(
             "capella-share: project shares in %s, from %s", shares_root, provider.describe()
         )
@@ -458,5 +463,4 @@ class CapellaShareApp(ExtensionApp):
             self.hub_grants.stop()
         self.links.close()
         if getattr(self, "shares", None) is not None:
-            policy.set_read_only_paths(lambda path: False)
             self.shares.close()

@@ -8,7 +8,7 @@ from jupyter_server.auth.identity import User
 from tornado import web
 
 from . import policy
-from .hub import HUB_GRANTS_SETTING
+from .base import HUB_GRANTS_SETTING
 from .identity import Guest, principal_of
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import typing as t
 import urllib.parse
@@ -11,73 +10,21 @@ from jupyter_core.utils import ensure_async
 from jupyter_server.auth.decorator import allow_unauthenticated, authorized, ws_authenticated
 from jupyter_server.base.handlers import APIHandler, JupyterHandler
 from jupyter_server.base.websocket import WebSocketMixin
-from jupyter_server.extension.handler import ExtensionHandlerMixin
 from jupyter_server.utils import url_path_join
 from tornado import web
 from tornado.websocket import WebSocketHandler
 
-from . import __version__, policy
-from .identity import CONNECTIONS_SETTING, LINKS_SETTING, GuestIdentityMixin, principal_of
+from . import policy
+from .base import CapellaShareHandler, package_version
+from .identity import GuestIdentityMixin, principal_of
 from .links import LINK_ID_RE
 from .policy import LINK_PERMISSIONS
 
 if t.TYPE_CHECKING:
-    from .app import CapellaShareApp
-    from .connections import ConnectionRegistry
-    from .links import LinkRegistry
+    pass
 
 MAX_LABEL = 200
 MAX_PATH = 1024
-
-
-class CapellaShareHandler(ExtensionHandlerMixin, APIHandler):
-    """Base of our REST handlers: JSON in, JSON out, errors as ``{"message": ...}``."""
-
-    auth_resource = "capella-share:session"
-
-    @property
-    def app(self) -> CapellaShareApp:
-        return self.extensionapp  # type:ignore[return-value]
-
-    @property
-    def links(self) -> LinkRegistry:
-        return self.settings[LINKS_SETTING]
-
-    @property
-    def connections(self) -> ConnectionRegistry:
-        return self.settings[CONNECTIONS_SETTING]
-
-    def json_body(self) -> dict[str, t.Any]:
-        """The request body as a JSON object, or a 400 saying what is wrong with it."""
-        if not self.request.body:
-            return {}
-        try:
-            body = json.loads(self.request.body)
-        except (ValueError, UnicodeDecodeError) as error:
-            raise web.HTTPError(400, f"The request body is not valid JSON: {error}") from None
-        if not isinstance(body, dict):
-            raise web.HTTPError(400, "The request body must be a JSON object.")
-        try:
-            # JSON may escape half a surrogate pair ("\ud800"): not text, and it
-            # cannot be stored, logged or put in a URL
-            json.dumps(body, ensure_ascii=False).encode("utf-8")
-        except UnicodeEncodeError:
-            raise web.HTTPError(
-                400, "The request body holds an unpaired surrogate (\\ud800-\\udfff): not text."
-            ) from None
-        return body
-
-    def write_json(self, model: t.Any, status: int = 200) -> None:
-        self.set_status(status)
-        self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps(model))
-
-    def session_url(self, path: str = "") -> str:
-        """The URL of this session's Lab (or of a file in it), without any token."""
-        lab = url_path_join(self.base_url, "lab")
-        if path:
-            lab = url_path_join(lab, "tree", urllib.parse.quote(path))
-        return f"{self.request.protocol}://{self.request.host}{lab}"
 
 
 class InfoHandler(CapellaShareHandler):
@@ -86,7 +33,7 @@ class InfoHandler(CapellaShareHandler):
     def get(self) -> None:
         self.write_json(
             {
-                "version": __version__,
+                "version": package_version(),
                 "mode": self.app.mode,
                 "features": self.app.features,
                 "links_unavailable": self.app.links_unavailable,

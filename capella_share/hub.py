@@ -28,7 +28,6 @@ from .policy import LINK_PERMISSIONS, Level
 
 #: The custom scope that carries a level in a hub share of this server.
 SCOPE_PREFIX = "custom:capella-share:"
-HUB_GRANTS_SETTING = "capella_share_hub_grants"
 
 
 class HubError(Exception):

@@ -12,8 +12,8 @@ import typing as t
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from .handlers import CapellaShareHandler
-from .hub import HUB_GRANTS_SETTING, HubError, HubGrants
+from .base import HUB_GRANTS_SETTING, CapellaShareHandler
+from .hub import HubError, HubGrants
 from .links import LINK_ID_RE
 from .policy import LINK_PERMISSIONS
 

@@ -24,11 +24,10 @@ if t.TYPE_CHECKING:
     from .hub import HubGrants
     from .links import LinkRegistry, ShareLink
 
-from .hub import HUB_GRANTS_SETTING
+from .base import CONNECTIONS_SETTING, HUB_GRANTS_SETTING, LINKS_SETTING
 from .links import looks_like_link_token, utcnow
 
-LINKS_SETTING = "capella_share_links"
-CONNECTIONS_SETTING = "capella_share_connections"
+__all__ = ["CONNECTIONS_SETTING", "LINKS_SETTING"]  # also named here, where guests are made
 
 
 @dataclass

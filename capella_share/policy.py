@@ -233,26 +233,30 @@ class Principal:
 
 OWNER = Principal(Level.OWNER)
 
-#: Answers whether a path lies in a read-only project share. Installed by the
-#: project-share provider; until then no path is read-only.
-_read_only_path: Callable[[str], bool] = lambda path: False  # noqa: E731
+
+def nothing_read_only(path: str) -> bool:
+    """The read-only check of a server without project shares."""
+    return False
 
 
-def set_read_only_paths(check: Callable[[str], bool]) -> None:
-    """Install the function telling whether a contents path is read-only."""
-    global _read_only_path
-    _read_only_path = check
-
-
-def allows(principal: Principal, action: str, resource: str, path: str | None = None) -> bool:
+def allows(
+    principal: Principal,
+    action: str,
+    resource: str,
+    path: str | None = None,
+    read_only: Callable[[str], bool] | None = None,
+) -> bool:
     """Whether ``principal`` may perform ``action`` on ``resource`` (at ``path``).
 
     ``path`` is a contents path (API form, ``/``-separated, relative to the server
-    root). Under a read-only project share nobody writes, the owner included.
+    root), and comes with ``read_only``, the share provider's answer to whether a
+    path lies in a read-only project share: there nobody writes, the owner included.
     """
     if action not in _LETTER:
         return False
-    if action == WRITE and resource == "contents" and path is not None and _read_only_path(path):
+    if path is not None and read_only is None:
+        raise TypeError("a path is judged with its read-only check")
+    if action == WRITE and resource == "contents" and path is not None and read_only(path):
         return False
     if principal.is_owner:
         return True

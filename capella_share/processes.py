@@ -47,12 +47,11 @@ from tornado.websocket import WebSocketHandler
 from traitlets import Bool, Int
 from traitlets.config import LoggingConfigurable
 
+from .base import PROCESSES_SETTING
 from .connections import is_open
 from .identity import current_principal, principal_of
 from .links import LinkRegistry, ShareLink
 from .policy import Principal
-
-PROCESSES_SETTING = "capella_share_processes"
 
 #: The kernel websocket's binary protocol (jupyter_server's name for it).
 V1_PROTOCOL = "v1.kernel.websocket.jupyter.org"

@@ -32,6 +32,7 @@ from jupyter_server.utils import ensure_async
 from tornado import web
 
 from . import policy
+from .base import SHARES_SETTING
 from .identity import principal_of
 
 #: Yjs message types (the first var-uint of a message) and sync steps (the second).
@@ -197,6 +198,8 @@ def may_write(handler: web.RequestHandler, room_id: str) -> bool:
     from jupyter_server_ydoc.utils import decode_file_path
 
     principal = principal_of(handler.current_user)
+    shares = handler.settings.get(SHARES_SETTING)
+    read_only = policy.nothing_read_only if shares is None else shares.is_read_only
     document = _document_room(room_id)
     if document is None:
         return policy.allows(principal, policy.WRITE, "contents")
@@ -204,7 +207,7 @@ def may_write(handler: web.RequestHandler, room_id: str) -> bool:
     path = handler.settings["file_id_manager"].get_path(file_id)
     # a file the id manager lost track of (deleted or moved outside the server) is
     # judged by the principal's own rights, as it lies in no share any more
-    return policy.allows(principal, policy.WRITE, "contents", path and path.strip("/"))
+    return policy.allows(principal, policy.WRITE, "contents", path and path.strip("/"), read_only)
 
 
 def guard_document_socket(cls: type[web.RequestHandler]) -> type[web.RequestHandler]:

@@ -143,10 +143,15 @@ class ReadOnlyShareGuardMixin:
     #: Set by the server extension once its share provider exists.
     share_provider: ShareProvider | None = None
 
+    def _read_only(self, path: str) -> bool:
+        """Whether ``path`` lies in a read-only share (the policy's path check)."""
+        provider = self.share_provider
+        return provider is not None and provider.is_read_only(path)
+
     # -- the checks ------------------------------------------------------------------------
     def _refuse_write(self, path: str | None, what: str) -> None:
         path = (path or "").strip("/")
-        if not policy.allows(policy.OWNER, policy.WRITE, "contents", path):
+        if not policy.allows(policy.OWNER, policy.WRITE, "contents", path, self._read_only):
             raise web.HTTPError(
                 403,
                 f"Cannot {what} {path!r}: it lies in a read-only project share. "
@@ -190,7 +195,9 @@ class ReadOnlyShareGuardMixin:
         if provider is None:
             return
         for share in provider.read_only_shares_under((path or "").strip("/")):
-            if not policy.allows(policy.OWNER, policy.WRITE, "contents", share.path):
+            if not policy.allows(
+                policy.OWNER, policy.WRITE, "contents", share.path, self._read_only
+            ):
                 raise web.HTTPError(
                     403,
                     f"Cannot {what} {path!r}: it holds the read-only project share {share.path!r}.",
@@ -210,7 +217,8 @@ class ReadOnlyShareGuardMixin:
         """``writable: false`` for what the requesting principal may not write."""
         if not isinstance(model, dict) or not model.get("writable"):
             return model
-        if not policy.allows(current_principal.get(), policy.WRITE, "contents", model["path"]):
+        principal = current_principal.get()
+        if not policy.allows(principal, policy.WRITE, "contents", model["path"], self._read_only):
             model["writable"] = False
             if model.get("type") == "directory" and isinstance(model.get("content"), list):
                 for child in model["content"]:

@@ -11,7 +11,7 @@ from jupyter_server.utils import url_path_join
 from tornado import web
 from tornado.iostream import StreamClosedError
 
-from ..handlers import CapellaShareHandler
+from ..base import SHARES_OFF_SETTING, SHARES_SETTING, CapellaShareHandler
 from . import deletion
 from .archive import zip_chunks
 from .provider import READ_WRITE, ShareError
@@ -19,8 +19,6 @@ from .provider import READ_WRITE, ShareError
 if t.TYPE_CHECKING:
     from .provider import ShareProvider
 
-SHARES_SETTING = "capella_share_shares"
-SHARES_OFF_SETTING = "capella_share_shares_off"
 
 _SLUG = r"([^/]+)"
 
