@@ -24,5 +24,7 @@ module.exports = {
   ],
   coverageReporters: ['lcov', 'text'],
   testRegex: 'src/.*/.*.spec.ts[x]?$',
-  transformIgnorePatterns: [`/node_modules/(?!${esModules}).+`]
+  transformIgnorePatterns: [`/node_modules/(?!${esModules}).+`],
+  // virtual environments (the version matrix's) hold copies of the package
+  modulePathIgnorePatterns: ['<rootDir>/\\.venv']
 };

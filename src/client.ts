@@ -1,60 +1,150 @@
+import { URLExt } from '@jupyterlab/coreutils';
+import { ServerConnection } from '@jupyterlab/services';
+
 import {
   ICreatedLink,
   IDeletedShare,
+  IGrant,
+  IHubDirectory,
   IInfo,
   ILink,
   ILinkRequest,
   IProjectShare,
   ISession,
   IShareList,
+  Permission,
   SharePermission
 } from './tokens';
 import { requestAPI } from './request';
 
 /**
- * Typed calls of the REST contract.
+ * GET grants: who this server is shared with on the hub.
  */
-export const api = {
-  info: (): Promise<IInfo> => requestAPI<IInfo>('info'),
-  session: (): Promise<ISession> => requestAPI<ISession>('session'),
-  links: async (): Promise<ILink[]> =>
-    (await requestAPI<{ links: ILink[] }>('links')).links,
-  createLink: (request: ILinkRequest): Promise<ICreatedLink> =>
-    requestAPI<ICreatedLink>('links', {
-      method: 'POST',
-      body: JSON.stringify(request)
-    }),
-  revokeLink: (id: string): Promise<void> =>
-    requestAPI<void>(`links/${encodeURIComponent(id)}`, { method: 'DELETE' }),
-  revokeAll: (): Promise<void> =>
-    requestAPI<void>('links', { method: 'DELETE' }),
-  shares: (): Promise<IShareList> => requestAPI<IShareList>('shares'),
-  createShare: (
+export interface IGrantList {
+  grants: IGrant[];
+  /** why the hub could not be asked, if it could not */
+  problem: string | null;
+}
+
+/**
+ * Typed calls of the REST contract, against the app's server.
+ */
+export class ShareClient {
+  /**
+   * @param settings the app's server settings (`app.serviceManager.serverSettings`)
+   */
+  constructor(readonly settings: ServerConnection.ISettings) {}
+
+  info(): Promise<IInfo> {
+    return this._get<IInfo>('info');
+  }
+
+  session(): Promise<ISession> {
+    return this._get<ISession>('session');
+  }
+
+  async links(): Promise<ILink[]> {
+    return (await this._get<{ links: ILink[] }>('links')).links;
+  }
+
+  createLink(request: ILinkRequest): Promise<ICreatedLink> {
+    return this._send<ICreatedLink>('links', 'POST', request);
+  }
+
+  revokeLink(id: string): Promise<void> {
+    return this._send<void>(`links/${encodeURIComponent(id)}`, 'DELETE');
+  }
+
+  revokeAll(): Promise<void> {
+    return this._send<void>('links', 'DELETE');
+  }
+
+  grants(): Promise<IGrantList> {
+    return this._get<IGrantList>('grants');
+  }
+
+  grant(
+    kind: 'user' | 'group',
+    name: string,
+    permission: Permission
+  ): Promise<IGrant> {
+    return this._send<IGrant>('grants', 'POST', { [kind]: name, permission });
+  }
+
+  ungrant(id: string): Promise<void> {
+    return this._send<void>(`grants/${encodeURIComponent(id)}`, 'DELETE');
+  }
+
+  hubDirectory(query: string): Promise<IHubDirectory> {
+    return this._get<IHubDirectory>(
+      `hub/directory?q=${encodeURIComponent(query)}`
+    );
+  }
+
+  shares(): Promise<IShareList> {
+    return this._get<IShareList>('shares');
+  }
+
+  createShare(
     project: string,
     model: string,
     permission: SharePermission
-  ): Promise<IProjectShare> =>
-    requestAPI<IProjectShare>('shares', {
-      method: 'POST',
-      body: JSON.stringify({ project, model, permission })
-    }),
-  setSharePermission: (
+  ): Promise<IProjectShare> {
+    return this._send<IProjectShare>('shares', 'POST', {
+      project,
+      model,
+      permission
+    });
+  }
+
+  setSharePermission(
     share: IProjectShare,
     permission: SharePermission
-  ): Promise<IProjectShare> =>
-    requestAPI<IProjectShare>(shareEndPoint(share), {
-      method: 'PATCH',
-      body: JSON.stringify({ permission })
-    }),
-  deleteShare: (
-    share: IProjectShare,
-    confirm: string
-  ): Promise<IDeletedShare> =>
-    requestAPI<IDeletedShare>(shareEndPoint(share), {
-      method: 'DELETE',
-      body: JSON.stringify({ confirm })
-    })
-};
+  ): Promise<IProjectShare> {
+    return this._send<IProjectShare>(shareEndPoint(share), 'PATCH', {
+      permission
+    });
+  }
+
+  deleteShare(share: IProjectShare, confirm: string): Promise<IDeletedShare> {
+    return this._send<IDeletedShare>(shareEndPoint(share), 'DELETE', {
+      confirm
+    });
+  }
+
+  /**
+   * Where a share's zip is downloaded from: the browser fetches it itself,
+   * authenticated by its login cookie like JupyterLab's own downloads.
+   */
+  archiveURL(share: IProjectShare): string {
+    const url = new URL(
+      URLExt.join(
+        this.settings.baseUrl,
+        'api',
+        'capella-share',
+        shareEndPoint(share, 'archive')
+      ),
+      window.location.href
+    );
+    const xsrf = document.cookie.match('\\b_xsrf=([^;]*)\\b');
+    if (xsrf) {
+      url.searchParams.append('_xsrf', xsrf[1]);
+    }
+    return url.toString();
+  }
+
+  private _get<T>(endPoint: string): Promise<T> {
+    return requestAPI<T>(endPoint, {}, this.settings);
+  }
+
+  private _send<T>(endPoint: string, method: string, body?: object) {
+    const init: RequestInit = { method };
+    if (body !== undefined) {
+      init.body = JSON.stringify(body);
+    }
+    return requestAPI<T>(endPoint, init, this.settings);
+  }
+}
 
 /**
  * The end point of one project share, below `{base_url}api/capella-share/`.

@@ -1,6 +1,6 @@
 import { nullTranslator, TranslationBundle } from '@jupyterlab/translation';
 
-import { Permission } from './tokens';
+import { IConnection, Permission } from './tokens';
 
 /** English, for callers without a translator. */
 const defaultBundle = nullTranslator.load('capella_share');
@@ -109,6 +109,18 @@ export function formatRemaining(
   return hours % 24
     ? trans.__('in %1 d %2 h', days, hours % 24)
     : trans.__('in %1 d', days);
+}
+
+/**
+ * Who is connected through a link or a grant: their names, or "nobody".
+ */
+export function connectedNames(
+  connections: ReadonlyArray<IConnection>,
+  trans: TranslationBundle = defaultBundle
+): string {
+  return connections.length === 0
+    ? trans.__('nobody')
+    : connections.map(c => c.display_name).join(', ');
 }
 
 /**

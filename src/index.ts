@@ -3,7 +3,7 @@ import { JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { accessPlugin, refusalsPlugin } from './access/plugin';
 import { guestPlugin } from './guest/plugin';
 import { sessionPlugin } from './session';
-import { sharePlugin } from './share/plugin';
+import { sharePlugin } from './links/plugin';
 import { sharesPlugin } from './shares/plugin';
 
 export * from './tokens';

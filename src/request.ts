@@ -6,14 +6,14 @@ import { ServerConnection } from '@jupyterlab/services';
  *
  * @param endPoint path below `{base_url}api/capella-share/`
  * @param init request options (method, body…)
- * @param settings server settings; the default ones when omitted
+ * @param settings the app's server settings (`app.serviceManager.serverSettings`)
  * @returns the response body parsed as JSON (undefined for 204)
  * @throws ServerConnection.ResponseError with the server's message on 4xx/5xx
  */
 export async function requestAPI<T>(
   endPoint: string,
-  init: RequestInit = {},
-  settings: ServerConnection.ISettings = ServerConnection.makeSettings()
+  init: RequestInit,
+  settings: ServerConnection.ISettings
 ): Promise<T> {
   const url = URLExt.join(settings.baseUrl, 'api', 'capella-share', endPoint);
   let response: Response;
@@ -46,7 +46,15 @@ export async function requestAPI<T>(
  */
 export function socketURL(
   endPoint: string,
-  settings: ServerConnection.ISettings = ServerConnection.makeSettings()
+  settings: ServerConnection.ISettings
 ): string {
   return URLExt.join(settings.wsUrl, 'api', 'capella-share', endPoint);
+}
+
+/**
+ * What went wrong, in words for the user: the server's message for a refused
+ * request, the error's own message otherwise.
+ */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -6,19 +6,23 @@ import { Notification } from '@jupyterlab/apputils';
 import { ServerConnection } from '@jupyterlab/services';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
-import { api } from './client';
+import { ShareClient } from './client';
 import { sameRelease } from './format';
+import { errorMessage } from './request';
 import { FRONTEND_VERSION, ICapellaShare, IInfo, PLUGIN_IDS } from './tokens';
 
 /**
  * Shake hands with the server extension once, and tell the user (once, clearly)
  * when it is missing or from another release, instead of failing request by request.
  */
-async function handshake(translator: ITranslator): Promise<IInfo | null> {
+async function handshake(
+  client: ShareClient,
+  translator: ITranslator
+): Promise<IInfo | null> {
   const trans = translator.load('capella_share');
   let info: IInfo;
   try {
-    info = await api.info();
+    info = await client.info();
   } catch (error) {
     const status =
       error instanceof ServerConnection.ResponseError
@@ -35,7 +39,7 @@ async function handshake(translator: ITranslator): Promise<IInfo | null> {
       Notification.error(
         trans.__(
           'Sharing is unavailable: the server did not answer (%1).',
-          (error as Error).message
+          errorMessage(error)
         ),
         { autoClose: false }
       );
@@ -68,9 +72,10 @@ export const sessionPlugin: JupyterFrontEndPlugin<ICapellaShare> = {
     app: JupyterFrontEnd,
     translator: ITranslator | null
   ): ICapellaShare => {
-    const info = handshake(translator ?? nullTranslator);
+    const client = new ShareClient(app.serviceManager.serverSettings);
+    const info = handshake(client, translator ?? nullTranslator);
     const ready = info
-      .then(known => (known ? api.session() : null))
+      .then(known => (known ? client.session() : null))
       .catch(error => {
         console.error('capella-share: could not read the session', error);
         return null;

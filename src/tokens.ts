@@ -146,8 +146,12 @@ export const IAccess = new Token<IAccess>(
   'What the current user may do here: their link permission and the read-only project shares.'
 );
 
+/**
+ * Every command this extension adds.
+ */
 export namespace CommandIDs {
   export const openShareDialog = 'capella-share:open-share-dialog';
+  export const openSharesPanel = 'capella-share:open-shares-panel';
   export const readOnlyNotice = 'capella-share:read-only-notice';
 }
 
@@ -187,6 +191,22 @@ export interface IProjectShare {
   exists: boolean;
   filesystem_read_only: boolean;
   created: string | null;
+  /** a platform share whose change reaches this session only after a restart */
+  restart_needed?: boolean;
+  /** the platform's words about this share (why a restart is needed) */
+  note?: string | null;
+}
+
+/**
+ * Where a platform's shares are kept when it is a project registry: only its
+ * managers change them, on its own page.
+ */
+export interface IRegistrySource {
+  kind: 'registry';
+  /** whether this user manages the project (may create and delete here) */
+  manager: boolean;
+  /** the registry's page */
+  url: string;
 }
 
 /**
@@ -196,7 +216,8 @@ export interface IShareList {
   shares: IProjectShare[];
   /** true: the platform's manifest decides; nothing can be changed here */
   managed: boolean;
-  source: string;
+  /** "local", "manifest", "mounts", or a project registry */
+  source: string | IRegistrySource;
   /** where new shares are made, as a contents path ('' for the root) */
   shares_root: string;
   /** why the platform's manifest could not be used, if it could not */
@@ -229,8 +250,4 @@ export interface IGrant {
 export interface IHubDirectory {
   users: string[];
   groups: string[];
-}
-
-export namespace ShareCommandIDs {
-  export const openPanel = 'capella-share:open-shares-panel';
 }

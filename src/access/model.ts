@@ -3,7 +3,7 @@ import { IDisposable } from '@lumino/disposable';
 import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { api } from '../client';
+import { ShareClient } from '../client';
 import { IAccess, IAccessFacts, ISession, IYou } from '../tokens';
 import { factsFrom, UNKNOWN_FACTS } from './rules';
 
@@ -16,7 +16,10 @@ const SHARES_MS = 10000;
  * seconds, and at once when `refresh` is called).
  */
 export class AccessModel implements IAccess, IDisposable {
-  constructor(session: Promise<ISession | null>) {
+  constructor(
+    private readonly _client: ShareClient,
+    session: Promise<ISession | null>
+  ) {
     this._poll = new Poll({
       factory: () => this._read(),
       frequency: { interval: SHARES_MS, backoff: true, max: 6 * SHARES_MS },
@@ -62,7 +65,7 @@ export class AccessModel implements IAccess, IDisposable {
     if (this._you === null) {
       return;
     }
-    const list = await api.shares();
+    const list = await this._client.shares();
     this._update(factsFrom(this._you.permission, this._you.may, list.shares));
   }
 

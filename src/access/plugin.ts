@@ -20,6 +20,7 @@ import { MessageLoop } from '@lumino/messaging';
 import { Signal } from '@lumino/signaling';
 import { Menu, MenuBar } from '@lumino/widgets';
 
+import { ShareClient } from '../client';
 import { IAccess, ICapellaShare, PLUGIN_IDS } from '../tokens';
 import { guardFileBrowser } from './filebrowser';
 import { gateCommands } from './gate';
@@ -179,7 +180,10 @@ export const accessPlugin: JupyterFrontEndPlugin<IAccess> = {
     translator: ITranslator | null
   ): IAccess => {
     const trans = (translator ?? nullTranslator).load('capella_share');
-    const access = new AccessModel(capella.ready);
+    const access = new AccessModel(
+      new ShareClient(app.serviceManager.serverSettings),
+      capella.ready
+    );
     const targets = new CommandTargets(
       app,
       browsers,

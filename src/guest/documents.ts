@@ -2,6 +2,8 @@ import { Notification } from '@jupyterlab/apputils';
 import { DocumentWidget } from '@jupyterlab/docregistry';
 import { Contents } from '@jupyterlab/services';
 import { TranslationBundle } from '@jupyterlab/translation';
+import { IDisposable } from '@lumino/disposable';
+import { Poll } from '@lumino/polling';
 
 import { isReadOnly, setReadOnly } from './readonly';
 
@@ -13,12 +15,21 @@ const RECHECK_MS = 5000;
  * not write it (`writable: false` in its contents model: a view guest's documents,
  * anything in a read-only project share), also when that changes while it is open.
  */
-export class WritableDocuments {
+export class WritableDocuments implements IDisposable {
   constructor(
     private readonly _contents: Contents.IManager,
     private readonly _trans: TranslationBundle
   ) {
-    this._timer = window.setInterval(() => void this.recheck(), RECHECK_MS);
+    this._poll = new Poll({
+      factory: () => this.recheck(),
+      frequency: { interval: RECHECK_MS, backoff: false },
+      name: 'capella-share:writable-documents',
+      standby: 'when-hidden'
+    });
+  }
+
+  get isDisposed(): boolean {
+    return this._poll.isDisposed;
   }
 
   /**
@@ -39,7 +50,7 @@ export class WritableDocuments {
    * Ask the server again about every open document.
    */
   async recheck(): Promise<void> {
-    if (document.hidden || this._ended) {
+    if (this._ended) {
       return;
     }
     await Promise.all(
@@ -69,10 +80,18 @@ export class WritableDocuments {
    */
   lockAll(): void {
     this._ended = true;
-    window.clearInterval(this._timer);
+    this._poll.dispose();
     for (const widget of this._open) {
       setReadOnly(widget, true);
     }
+  }
+
+  /**
+   * Stop asking the server; open documents stay as they are.
+   */
+  dispose(): void {
+    this._ended = true;
+    this._poll.dispose();
   }
 
   private _tell(widget: DocumentWidget, writable: boolean): void {
@@ -93,6 +112,6 @@ export class WritableDocuments {
   }
 
   private readonly _open = new Set<DocumentWidget>();
-  private readonly _timer: number;
+  private readonly _poll: Poll;
   private _ended = false;
 }

@@ -9,10 +9,12 @@ import { ServerConnection } from '@jupyterlab/services';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 
-import { api } from '../client';
+import { ShareClient } from '../client';
 import { permissionLabel } from '../format';
 import { socketURL } from '../request';
 import { CommandIDs, ICapellaShare, ISession, PLUGIN_IDS } from '../tokens';
+// Every document opened from the start is followed: needed at activation.
+// eslint-disable-next-line jupyter/prefer-lazy-imports
 import { WritableDocuments } from './documents';
 import { showAccessEnded } from './ended';
 import { bindReadOnlyKeys, makeReadOnly, preventKernelStart } from './readonly';
@@ -28,12 +30,11 @@ const RETRY_MS = 3000;
  * Keep a line open to the server; it is closed the moment the link ends.
  */
 function watchAccess(
+  client: ShareClient,
   onEnded: (cause: 'revoked' | 'expired' | 'unknown') => void
 ): void {
   const connect = () => {
-    const socket = new WebSocket(
-      socketURL('session/ws', ServerConnection.makeSettings())
-    );
+    const socket = new WebSocket(socketURL('session/ws', client.settings));
     socket.onclose = async event => {
       const cause = ENDED_CODES[event.code];
       if (cause) {
@@ -42,7 +43,7 @@ function watchAccess(
       }
       // The server restarted or the network dropped: is the link still good?
       try {
-        await api.session();
+        await client.session();
         window.setTimeout(connect, RETRY_MS);
       } catch (error) {
         if (
@@ -153,7 +154,8 @@ export const guestPlugin: JupyterFrontEndPlugin<void> = {
       }
       document.body.dataset.capellaShareRole = 'guest';
       document.body.dataset.capellaSharePermission = session.you.permission;
-      watchAccess(cause => {
+      const client = new ShareClient(app.serviceManager.serverSettings);
+      watchAccess(client, cause => {
         documents.lockAll();
         void showAccessEnded(cause, trans);
       });

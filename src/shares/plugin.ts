@@ -6,70 +6,92 @@ import {
 import { ICommandPalette } from '@jupyterlab/apputils';
 import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+import { DisposableSet } from '@lumino/disposable';
 
-import { ICapellaShare, PLUGIN_IDS, ShareCommandIDs } from '../tokens';
+import { ShareClient } from '../client';
+import { CommandIDs, ICapellaShare, PLUGIN_IDS } from '../tokens';
 import { sharesIcon } from './icon';
 
-export const sharesPlugin: JupyterFrontEndPlugin<void> = {
-  id: PLUGIN_IDS.shares,
-  description:
-    'The "Project shares" side panel: project folders, read-write or read-only, with their size, download and irrevocable delete.',
-  autoStart: true,
-  requires: [ICapellaShare],
-  optional: [
-    ILayoutRestorer,
-    IDefaultFileBrowser,
-    ICommandPalette,
-    ITranslator
-  ],
-  activate: (
-    app: JupyterFrontEnd,
-    capella: ICapellaShare,
-    restorer: ILayoutRestorer | null,
-    fileBrowser: IDefaultFileBrowser | null,
-    palette: ICommandPalette | null,
-    translator: ITranslator | null
-  ) => {
-    const trans = (translator ?? nullTranslator).load('capella_share');
+const PANEL_ID = 'capella-share-shares';
 
-    const openFolder = async (path: string) => {
-      if (!fileBrowser) {
-        return;
-      }
-      await fileBrowser.model.cd(`/${path}`);
-      app.shell.activateById(fileBrowser.id);
-    };
+/**
+ * The plugin, with what it made kept for its deactivation: the panel (and the
+ * polling of its model), the command and its palette item.
+ */
+function makeSharesPlugin(): JupyterFrontEndPlugin<void> {
+  let made = new DisposableSet();
+  return {
+    id: PLUGIN_IDS.shares,
+    description:
+      'The "Project shares" side panel: project folders, read-write or read-only, with their size, download and irrevocable delete.',
+    autoStart: true,
+    requires: [ICapellaShare],
+    optional: [
+      ILayoutRestorer,
+      IDefaultFileBrowser,
+      ICommandPalette,
+      ITranslator
+    ],
+    activate: (
+      app: JupyterFrontEnd,
+      capella: ICapellaShare,
+      restorer: ILayoutRestorer | null,
+      fileBrowser: IDefaultFileBrowser | null,
+      palette: ICommandPalette | null,
+      translator: ITranslator | null
+    ) => {
+      const trans = (translator ?? nullTranslator).load('capella_share');
+      made = new DisposableSet();
+      const owned = made;
 
-    const panelId = 'capella-share-shares';
-    void capella.ready.then(async session => {
-      if (session === null) {
-        return; // the server extension is missing or of another release
-      }
-      const { SharesPanel } = await import('./panel');
-      const panel = new SharesPanel({
-        trans,
-        canManage: session.you.may.manage,
-        openFolder
+      const openFolder = async (path: string) => {
+        if (!fileBrowser) {
+          return;
+        }
+        await fileBrowser.model.cd(`/${path}`);
+        app.shell.activateById(fileBrowser.id);
+      };
+
+      void capella.ready.then(async session => {
+        if (session === null || owned.isDisposed) {
+          return; // the server extension is missing or of another release
+        }
+        const { SharesModel } = await import('./model');
+        const { SharesPanel } = await import('./panel');
+        const model = new SharesModel({
+          client: new ShareClient(app.serviceManager.serverSettings),
+          mayManage: session.you.may.manage
+        });
+        const panel = new SharesPanel({ model, trans, openFolder });
+        owned.add(panel);
+        panel.id = PANEL_ID;
+        panel.title.icon = sharesIcon;
+        panel.title.caption = trans.__('Project shares');
+        panel.node.setAttribute('aria-label', trans.__('Project shares'));
+        // the Lab's left side bar, or Notebook 7's left panel
+        app.shell.add(panel, 'left', { rank: 250, type: 'Project shares' });
+        restorer?.add(panel, PANEL_ID);
       });
-      panel.id = panelId;
-      panel.title.icon = sharesIcon;
-      panel.title.caption = trans.__('Project shares');
-      panel.node.setAttribute('aria-label', trans.__('Project shares'));
-      // the Lab's left side bar, or Notebook 7's left panel
-      app.shell.add(panel, 'left', { rank: 250, type: 'Project shares' });
-      restorer?.add(panel, panelId);
-    });
 
-    app.commands.addCommand(ShareCommandIDs.openPanel, {
-      label: trans.__('Show Project Shares'),
-      caption: trans.__('Show the project shares panel'),
-      icon: sharesIcon,
-      describedBy: { args: { type: 'object', properties: {} } },
-      execute: () => app.shell.activateById(panelId)
-    });
-    palette?.addItem({
-      command: ShareCommandIDs.openPanel,
-      category: trans.__('Sharing')
-    });
-  }
-};
+      owned.add(
+        app.commands.addCommand(CommandIDs.openSharesPanel, {
+          label: trans.__('Show Project Shares'),
+          caption: trans.__('Show the project shares panel'),
+          icon: sharesIcon,
+          describedBy: { args: { type: 'object', properties: {} } },
+          execute: () => app.shell.activateById(PANEL_ID)
+        })
+      );
+      const item = palette?.addItem({
+        command: CommandIDs.openSharesPanel,
+        category: trans.__('Sharing')
+      });
+      if (item) {
+        owned.add(item);
+      }
+    },
+    deactivate: () => made.dispose()
+  };
+}
+
+export const sharesPlugin = makeSharesPlugin();

@@ -8,7 +8,8 @@ import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { shareIcon, ToolbarButton } from '@jupyterlab/ui-components';
 
 import { CommandIDs, ICapellaShare, Permission, PLUGIN_IDS } from '../tokens';
-import type { IShareDefaults } from './dialog';
+import { ShareClient } from '../client';
+import type { IShareDefaults } from './body';
 
 export const sharePlugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_IDS.share,
@@ -31,6 +32,7 @@ export const sharePlugin: JupyterFrontEndPlugin<void> = {
     translator: ITranslator | null
   ) => {
     const trans = (translator ?? nullTranslator).load('capella_share');
+    const client = new ShareClient(app.serviceManager.serverSettings);
     const defaults: IShareDefaults = {
       permission: 'view',
       expiresIn: 8 * 3600
@@ -68,9 +70,9 @@ export const sharePlugin: JupyterFrontEndPlugin<void> = {
         const { openShareDialog } = await import('./dialog');
         const info = await capella.info;
         await openShareDialog({
+          client,
           sessionUrl,
-          linksUnavailable: info?.links_unavailable?.trim() ?? '',
-          hub: info?.mode === 'hub',
+          info,
           defaults: { ...defaults },
           trans
         });

@@ -1,15 +1,14 @@
+import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
+import { UseSignal } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { formatRemaining, permissionLabel } from '../format';
-import { ILink } from '../tokens';
+import { LinksModel } from './model';
+import { LinkRow } from './row';
 
 interface IActiveLinksProps {
-  links: ILink[];
-  now: number;
+  model: LinksModel;
   trans: TranslationBundle;
-  onRevoke: (link: ILink) => void;
-  onRevokeAll: () => void;
 }
 
 /**
@@ -18,7 +17,24 @@ interface IActiveLinksProps {
  * all below stay in view however many links there are.
  */
 export function ActiveLinks(props: IActiveLinksProps): JSX.Element {
-  const { links, now, trans } = props;
+  const { model, trans } = props;
+  const links = model.links;
+  const revokeAll = async () => {
+    const result = await showDialog({
+      title: trans.__('Revoke all links?'),
+      body: trans.__(
+        'Everyone who came in through a link loses access at once, and their open notebooks, kernels and terminals are disconnected.'
+      ),
+      buttons: [
+        Dialog.cancelButton(),
+        Dialog.warnButton({ label: trans.__('Revoke all') })
+      ]
+    });
+    if (result.button.accept) {
+      await model.revokeAll();
+    }
+  };
+
   const heading = trans.__('Active links (%1)', links.length);
   return (
     <section
@@ -49,35 +65,21 @@ export function ActiveLinks(props: IActiveLinksProps): JSX.Element {
                 </th>
               </tr>
             </thead>
-            <tbody>
-              {links.map(link => (
-                <tr key={link.id} data-link-id={link.id}>
-                  <td>{link.label || link.id}</td>
-                  <td>
-                    <span
-                      className={`jp-CapellaShare-badge jp-mod-${link.permission}`}
-                    >
-                      {permissionLabel(link.permission, trans)}
-                    </span>
-                  </td>
-                  <td>{formatRemaining(link.expires_at, now, trans)}</td>
-                  <td>
-                    {link.connections.length === 0
-                      ? trans.__('nobody')
-                      : link.connections.map(c => c.display_name).join(', ')}
-                  </td>
-                  <td>
-                    <button
-                      className="jp-mod-styled jp-mod-warn jp-Button"
-                      aria-label={trans.__('Revoke %1', link.label || link.id)}
-                      onClick={() => props.onRevoke(link)}
-                    >
-                      {trans.__('Revoke')}
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
+            <UseSignal signal={model.ticked} initialArgs={model.now}>
+              {(_, now) => (
+                <tbody>
+                  {links.map(link => (
+                    <LinkRow
+                      key={link.id}
+                      link={link}
+                      now={now ?? model.now}
+                      trans={trans}
+                      onRevoke={() => void model.revoke(link.id)}
+                    />
+                  ))}
+                </tbody>
+              )}
+            </UseSignal>
           </table>
         </div>
       )}
@@ -85,7 +87,7 @@ export function ActiveLinks(props: IActiveLinksProps): JSX.Element {
         <div className="jp-CapellaShare-revokeAll">
           <button
             className="jp-mod-styled jp-mod-warn jp-Button"
-            onClick={props.onRevokeAll}
+            onClick={() => void revokeAll()}
           >
             {trans.__('Revoke all')}
           </button>

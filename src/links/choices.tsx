@@ -1,0 +1,95 @@
+import { TranslationBundle } from '@jupyterlab/translation';
+import * as React from 'react';
+
+import { expiryChoices, permissionLabel } from '../format';
+import { Permission } from '../tokens';
+import { ILinkChoice } from './model';
+
+const PERMISSIONS: Permission[] = ['view', 'edit', 'full'];
+
+interface INewLinkChoicesProps {
+  choice: ILinkChoice;
+  /** a choice changed: make a new link with it */
+  onChoose: (choice: ILinkChoice) => void;
+  /** the label is being typed (a link is made when the field is left) */
+  onLabel: (label: string) => void;
+  onLabelDone: () => void;
+  /** a link is being made */
+  busy: boolean;
+  /** the URL carries a link made with these choices */
+  carried: boolean;
+  trans: TranslationBundle;
+}
+
+/**
+ * The choices of the link the URL carries: permission, expiry and label.
+ */
+export function NewLinkChoices(props: INewLinkChoicesProps): JSX.Element {
+  const { choice, trans } = props;
+  return (
+    <fieldset className="jp-CapellaShare-choices">
+      <legend>{trans.__('New link')}</legend>
+      <label className="jp-CapellaShare-field">
+        <span>{trans.__('Permission')}</span>
+        <select
+          className="jp-mod-styled"
+          aria-label={trans.__('Permission')}
+          value={choice.permission}
+          onChange={event => {
+            const permission = event.currentTarget.value as Permission;
+            props.onChoose({ ...choice, permission });
+          }}
+        >
+          {PERMISSIONS.map(p => (
+            <option key={p} value={p}>
+              {permissionLabel(p, trans)}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="jp-CapellaShare-field">
+        <span>{trans.__('Expires after')}</span>
+        <select
+          className="jp-mod-styled"
+          aria-label={trans.__('Expires after')}
+          value={choice.expiresIn === null ? 'never' : String(choice.expiresIn)}
+          onChange={event => {
+            const raw = event.currentTarget.value;
+            const expiresIn = raw === 'never' ? null : Number(raw);
+            props.onChoose({ ...choice, expiresIn });
+          }}
+        >
+          {expiryChoices(trans).map(expiry => (
+            <option
+              key={expiry.label}
+              value={expiry.seconds === null ? 'never' : expiry.seconds}
+            >
+              {expiry.label}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="jp-CapellaShare-field">
+        <span>{trans.__('Label (shown as the guests’ name)')}</span>
+        <input
+          className="jp-mod-styled"
+          aria-label={trans.__('Label')}
+          maxLength={200}
+          placeholder={trans.__('e.g. Review team')}
+          value={choice.label}
+          onChange={event => props.onLabel(event.currentTarget.value)}
+          onBlur={props.onLabelDone}
+        />
+      </label>
+      <p className="jp-CapellaShare-linkStatus" role="status">
+        {props.busy
+          ? trans.__('Making the link…')
+          : props.carried
+            ? trans.__(
+                'The URL above carries this link. Changing a choice makes a new link.'
+              )
+            : ''}
+      </p>
+    </fieldset>
+  );
+}
