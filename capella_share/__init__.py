@@ -11,11 +11,11 @@ except ImportError:  # pragma: no cover - running from a source tree that was ne
 from .app import CapellaShareApp
 
 
-def _jupyter_labextension_paths():
+def _jupyter_labextension_paths() -> list[dict[str, str]]:
     return [{"src": "labextension", "dest": "capella-share"}]
 
 
-def _jupyter_server_extension_points():
+def _jupyter_server_extension_points() -> list[dict[str, object]]:
     return [{"module": "capella_share", "app": CapellaShareApp}]
 
 

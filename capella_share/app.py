@@ -10,10 +10,11 @@ from jupyter_server.extension.application import ExtensionApp
 from tornado.ioloop import IOLoop
 from traitlets import Bool, Enum, Int, Type, Unicode, default, dlink
 
-from . import policy
+from . import policy, upstream
 from .authorizer import PolicyAuthorizerMixin
 from .base import (
     CONNECTIONS_SETTING,
+    GUESTS_OFF_SETTING,
     HUB_GRANTS_SETTING,
     LINKS_SETTING,
     PROCESSES_SETTING,
@@ -24,12 +25,7 @@ from .connections import ConnectionRegistry
 from .hub import HubGrants, in_hub
 from .identity import GuestIdentityMixin, principal_of
 from .links import LinkRegistry
-from .processes import (
-    GuestKernelsMixin,
-    GuestTerminalsMixin,
-    ProcessManager,
-    terminal_apps,
-)
+from .processes import GuestKernelsMixin, GuestTerminalsMixin, ProcessManager
 from .redact import SecretRedactor, transform_for
 from .routeguard import forget_guest_workspaces, guard_routes
 from .shares import (
@@ -41,26 +37,25 @@ from .shares import (
 )
 from .shares.provider import is_within
 
+if t.TYPE_CHECKING:
+    from jupyter_server.serverapp import ServerApp
+
 #: Lab plugins that would contradict ours: jupyter-collaboration's share button
 #: puts the owner's token in the link it offers.
 DISABLED_PLUGINS = ("@jupyter/collaboration-extension:shared-link",)
 
+#: Why guests are refused until the checks at start have run.
+GUESTS_NOT_YET = "Guest access is not open yet: the server is still starting."
+
 #: Lab plugins a guest has no use for: they would ask to change the owner's settings.
 GUEST_DISABLED_PLUGINS = ("@jupyterlab/apputils-extension:announcements",)
-
-
-def _composed(mixin: type, base: type) -> type:
-    """``base`` with ``mixin`` in front, unless it already has it."""
-    if issubclass(base, mixin):
-        return base
-    return type(f"CapellaShare{base.__name__}", (mixin, base), {"__module__": base.__module__})
 
 
 def _keep_composed(mixin: type) -> t.Callable[[t.Any], None]:
     """A trait observer that puts ``mixin`` back in front of any class assigned."""
 
     def observe(change: t.Any) -> None:
-        composed = _composed(mixin, change["new"])
+        composed = upstream.composed(mixin, change["new"])
         if composed is not change["new"]:
             change["owner"].set_trait(change["name"], composed)
 
@@ -71,6 +66,8 @@ class CapellaShareApp(ExtensionApp):
     """Scoped, expiring, revocable share links and project notebook shares."""
 
     name = "capella_share"
+    #: set when the server links the extension, before any method below runs
+    serverapp: ServerApp
 
     allow_token_links = Bool(
         True,
@@ -159,6 +156,8 @@ class CapellaShareApp(ExtensionApp):
         written by the platform that started the session; nothing can be changed
         here. MountShareProvider: the volumes the platform mounted under
         shares_root, a read-only mount a read-only share (see docs/shares.md).
+        RegistryShareProvider: the hub's share registry (docs/shares.md,
+        Platforms); the default when CAPELLA_SHARE_REGISTRY_URL is set.
         Default: ManifestShareProvider when a manifest is named, else
         LocalShareRegistry.""",
     )
@@ -181,6 +180,10 @@ class CapellaShareApp(ExtensionApp):
 
     @default("share_provider_class")
     def _share_provider_class_default(self) -> type[ShareProvider]:
+        from .shares.registry import REGISTRY_URL_ENV, RegistryShareProvider
+
+        if os.environ.get(REGISTRY_URL_ENV):  # set by the hooks of capella_share.spawner
+            return RegistryShareProvider
         return ManifestShareProvider if self.manifest_path else LocalShareRegistry
 
     @default("manifest_path")
@@ -207,6 +210,9 @@ class CapellaShareApp(ExtensionApp):
     def links_unavailable(self) -> str | None:
         """Why share links cannot work safely on this server, in plain words naming
         what to set; None when they can."""
+        guests_off = self.guests_off
+        if guests_off:
+            return guests_off
         if not self.allow_token_links:
             return "Share links are turned off on this server (CapellaShareApp.allow_token_links)."
         if not self._server_asks_login() and not self.proxy_owner:
@@ -220,13 +226,20 @@ class CapellaShareApp(ExtensionApp):
             )
         return None
 
+    @property
+    def guests_off(self) -> str:
+        """Why no guest may come in ("" when they may)."""
+        return str(self.serverapp.web_app.settings.get(GUESTS_OFF_SETTING, GUESTS_NOT_YET))
+
     def _server_asks_login(self) -> bool:
         return bool(getattr(self.serverapp.identity_provider, "auth_enabled", True))
 
     def _check_login_mode(self) -> None:
         """Say at start what the proxy settings mean here."""
         reason = self.links_unavailable
-        if reason and self.allow_token_links:
+        if reason == self.guests_off:
+            pass  # said once the upstream checks have run
+        elif reason and self.allow_token_links:
             self.log.warning("capella-share: share links are off. %s", reason)
         elif self.proxy_owner and self._server_asks_login():
             self.log.warning(
@@ -243,32 +256,39 @@ class CapellaShareApp(ExtensionApp):
 
     # -- wiring -------------------------------------------------------------------------
     def _link_jupyter_server_extension(self, serverapp: t.Any) -> None:
+        # upstream.extension_link_hook(): the one hook that runs early enough
         super()._link_jupyter_server_extension(serverapp)
         # Before the server builds its identity provider and authorizer: put ours in
         # front of whatever classes it is configured with.
-        serverapp.identity_provider_class = _composed(
+        serverapp.identity_provider_class = upstream.composed(
             GuestIdentityMixin, serverapp.identity_provider_class
         )
-        serverapp.authorizer_class = _composed(PolicyAuthorizerMixin, serverapp.authorizer_class)
+        serverapp.authorizer_class = upstream.composed(
+            PolicyAuthorizerMixin, serverapp.authorizer_class
+        )
         # Extensions linked after this one re-apply the server's config: an operator's
         # (or JupyterHub's) configured classes would come back without ours in front.
         serverapp.observe(_keep_composed(GuestIdentityMixin), "identity_provider_class")
         serverapp.observe(_keep_composed(PolicyAuthorizerMixin), "authorizer_class")
         # Read-only project shares are enforced in the contents manager, whichever
         # class is configured (and re-applied by later extensions).
-        serverapp.contents_manager_class = _composed(
+        serverapp.contents_manager_class = upstream.composed(
             ReadOnlyShareGuardMixin, serverapp.contents_manager_class
         )
         serverapp.observe(_keep_composed(ReadOnlyShareGuardMixin), "contents_manager_class")
         # Terminals a guest creates are recorded, so that ending its link ends them.
         # The terminals extension links after us and makes its manager from its trait.
-        for terminals in terminal_apps(serverapp):
-            terminals.terminal_manager_class = _composed(
+        for terminals in upstream.terminal_apps(serverapp):
+            terminals.terminal_manager_class = upstream.composed(
                 GuestTerminalsMixin, terminals.terminal_manager_class
             )
             terminals.observe(_keep_composed(GuestTerminalsMixin), "terminal_manager_class")
 
     def initialize_settings(self) -> None:
+        # Guests come in once every upstream shape we rely on has been found in
+        # place, when all extensions have loaded (_check_upstream).
+        self.upstream_problems: list[upstream.Problem] = []
+        self.serverapp.web_app.settings[GUESTS_OFF_SETTING] = GUESTS_NOT_YET
         self.links = LinkRegistry(parent=self, log=self.log)
         self.connections = ConnectionRegistry(self.links, parent=self, log=self.log)
         settings = self.serverapp.web_app.settings
@@ -293,8 +313,7 @@ class CapellaShareApp(ExtensionApp):
         # Kernels a guest starts are recorded too. The server's default kernel manager
         # class depends on its gateway settings, unknown when we link: ours goes in
         # front of the class of the manager it made.
-        kernel_manager = self.serverapp.kernel_manager
-        kernel_manager.__class__ = _composed(GuestKernelsMixin, type(kernel_manager))
+        upstream.compose_instance(self.serverapp.kernel_manager, GuestKernelsMixin)
         self.processes = ProcessManager(
             self.links, self.serverapp.kernel_manager, parent=self, log=self.log
         )
@@ -342,15 +361,15 @@ class CapellaShareApp(ExtensionApp):
         JupyterHub's single-user extension replaces the hook without calling the one
         before, so this runs again once every extension has initialised."""
         settings = self.serverapp.web_app.settings
-        previous = settings.get("page_config_hook")
+        previous = settings.get(upstream.page_config_hook_key())
         if getattr(previous, "capella_share", False):
             return
 
-        def hook(handler: t.Any, config: dict) -> dict:
+        def hook(handler: t.Any, config: dict[str, t.Any]) -> dict[str, t.Any]:
             return self.page_config_hook(handler, previous(handler, config) if previous else config)
 
         hook.capella_share = True  # type:ignore[attr-defined]
-        settings["page_config_hook"] = hook
+        settings[upstream.page_config_hook_key()] = hook
 
     def _guard_routes(self) -> None:
         self._wrap_page_config_hook()
@@ -361,6 +380,29 @@ class CapellaShareApp(ExtensionApp):
                 route.pattern,
                 route.handler,
             )
+        self._check_upstream()
+
+    def _check_upstream(self) -> None:
+        """Let guests in only while every upstream shape we rely on is in place;
+        otherwise say once, clearly, what moved and in which versions."""
+        found = upstream.problems(self.serverapp)
+        settings = self.serverapp.web_app.settings
+        if not found:
+            settings[GUESTS_OFF_SETTING] = ""
+            self.upstream_problems = []
+            return
+        reason = (
+            "Guest access is off: this server's Jupyter differs from what capella-share "
+            "relies on ("
+            + "; ".join(f"{p.touchpoint}: {p.problem}" for p in found)
+            + f"). Installed: {upstream.installed_versions()}. Share links and grants "
+            "are refused until capella-share supports these versions; the owner's own "
+            "use is unaffected."
+        )
+        if found != self.upstream_problems:
+            self.log.error("capella-share: %s", reason)
+        self.upstream_problems = found
+        settings[GUESTS_OFF_SETTING] = reason
 
     def _remove_guest_workspaces(self, link: t.Any, reason: str) -> None:
         """A link's guests are gone for good: so are the Lab layouts they saved."""
@@ -368,7 +410,7 @@ class CapellaShareApp(ExtensionApp):
         for folder in folders:
             IOLoop.current().run_in_executor(None, shutil.rmtree, folder, True)
 
-    def page_config_hook(self, handler: t.Any, page_config: dict) -> dict:
+    def page_config_hook(self, handler: t.Any, page_config: dict[str, t.Any]) -> dict[str, t.Any]:
         """What a Lab page may carry. A guest's page never carries the owner's token.
 
         The dict jupyterlab_server passes is shared between requests: we return a copy.
@@ -428,7 +470,8 @@ class CapellaShareApp(ExtensionApp):
         future.add_done_callback(self._trash_cleaned)
         return provider
 
-    def _no_shares(self, reason: str) -> None:
+    def _no_shares(self, reason: str) -> ShareProvider | None:
+        """Record why shares are off; the None ``_start_shares`` answers then."""
         self._shares_off = reason
         self.log.error("capella-share: project shares are off: %s.", reason)
         return None
@@ -462,5 +505,6 @@ class CapellaShareApp(ExtensionApp):
         if self.hub_grants is not None:
             self.hub_grants.stop()
         self.links.close()
-        if getattr(self, "shares", None) is not None:
-            self.shares.close()
+        shares: ShareProvider | None = getattr(self, "shares", None)
+        if shares is not None:
+            shares.close()

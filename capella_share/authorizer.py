@@ -9,7 +9,7 @@ from tornado import web
 
 from . import policy
 from .base import HUB_GRANTS_SETTING
-from .identity import Guest, principal_of
+from .identity import ROUTE_NAME, Guest, principal_of
 
 
 class PolicyAuthorizerMixin:
@@ -24,6 +24,7 @@ class PolicyAuthorizerMixin:
         self, handler: web.RequestHandler, user: User, action: str, resource: str
     ) -> t.Any:
         principal = principal_of(user)
+        action = route_action(handler, action)
         if not policy.allows(principal, action, resource):
             self.log.debug(  # type:ignore[attr-defined]
                 "capella-share: %s may not %s %s", principal.level.value, action, resource
@@ -34,3 +35,13 @@ class PolicyAuthorizerMixin:
             # link's guest does not hold and a grant's guest holds as total access
             return True
         return super().is_authorized(handler, user, action, resource)  # type:ignore[misc]
+
+
+def route_action(handler: web.RequestHandler, action: str) -> str:
+    """The action a request performs: what its verb asks for (``action``), unless
+    the policy says its route's verb does something else (ROUTE_ACTIONS)."""
+    name = getattr(type(handler), ROUTE_NAME, "")
+    method = handler.request.method or ""
+    if name and action == policy.method_action(method):
+        return policy.method_action(method, name)
+    return action

@@ -54,11 +54,11 @@ class CapellaShareHandler(ExtensionHandlerMixin, APIHandler):
 
     @property
     def links(self) -> LinkRegistry:
-        return self.settings[LINKS_SETTING]
+        return t.cast("LinkRegistry", self.settings[LINKS_SETTING])
 
     @property
     def connections(self) -> ConnectionRegistry:
-        return self.settings[CONNECTIONS_SETTING]
+        return t.cast("ConnectionRegistry", self.settings[CONNECTIONS_SETTING])
 
     def json_body(self) -> dict[str, t.Any]:
         """The request body as a JSON object, or a 400 saying what is wrong with it."""

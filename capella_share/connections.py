@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import weakref
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -35,7 +36,7 @@ class ConnectionRegistry(LoggingConfigurable):
     """Every websocket a guest opened (kernels, terminals, events, RTC documents,
     the session socket), by link. Closes them all when the link ends."""
 
-    def __init__(self, links: LinkRegistry, **kwargs):
+    def __init__(self, links: LinkRegistry, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self._sockets: dict[str, weakref.WeakKeyDictionary[WebSocketHandler, _Socket]] = {}
         links.on_end(self.close_link)
@@ -47,12 +48,12 @@ class ConnectionRegistry(LoggingConfigurable):
 
     def rename(self, link_id: str, username: str, name: str) -> None:
         """A guest changed its display name: its open sockets are listed under it."""
-        sockets = self._sockets.get(link_id, {})
+        sockets: MutableMapping[WebSocketHandler, _Socket] = self._sockets.get(link_id, {})
         for handler, socket in list(sockets.items()):
             if socket.username == username:
                 sockets[handler] = _Socket(username, name, socket.since)
 
-    def connections(self, link_id: str) -> list[dict]:
+    def connections(self, link_id: str) -> list[dict[str, str | None]]:
         """The guests with at least one open websocket through this link."""
         guests: dict[str, _Socket] = {}
         for handler, socket in list(self._sockets.get(link_id, {}).items()):
@@ -70,7 +71,7 @@ class ConnectionRegistry(LoggingConfigurable):
         return sum(1 for handler in list(self._sockets.get(link_id, {})) if is_open(handler))
 
     def close_link(self, link: ShareLink, reason: str) -> None:
-        sockets = self._sockets.pop(link.id, None) or {}
+        sockets: MutableMapping[WebSocketHandler, _Socket] = self._sockets.pop(link.id, {})
         code, message = CLOSE_CODES.get(reason, 4001), CLOSE_REASONS.get(reason)
         closed = 0
         for handler in list(sockets):
@@ -83,20 +84,17 @@ class ConnectionRegistry(LoggingConfigurable):
             self.log.info("capella-share: closed %d websocket(s) of link %s", closed, link.id)
 
 
+#: Handler attribute: (code, reason) to close the socket with as soon as it opens.
+CLOSE_ON_OPEN = "capella_share_close_on_open"
+
+
 def _close_once_open(handler: WebSocketHandler, code: int, message: str | None) -> None:
     """Close a socket the moment it opens.
 
     A socket is tracked when its request is authenticated, but it opens only after
     its handler's own checks (a kernel socket first waits for the kernel). If the
     link ends in between, closing now does nothing and the socket would outlive
-    the link; so the handler closes it as soon as it has opened instead.
+    the link; so the route's handler (``routeguard._classified``) closes it as
+    soon as it has opened instead.
     """
-    handler_open = handler.open
-
-    async def open_then_close(*args, **kwargs):
-        result = handler_open(*args, **kwargs)
-        if result is not None:
-            await result
-        handler.close(code, message)
-
-    handler.open = open_then_close  # type:ignore[method-assign]
+    setattr(handler, CLOSE_ON_OPEN, (code, message))

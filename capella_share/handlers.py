@@ -37,6 +37,8 @@ class InfoHandler(CapellaShareHandler):
                 "mode": self.app.mode,
                 "features": self.app.features,
                 "links_unavailable": self.app.links_unavailable,
+                "guests_off": self.app.guests_off or None,
+                "upstream": [problem.to_model() for problem in self.app.upstream_problems],
             }
         )
 

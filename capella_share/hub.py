@@ -96,10 +96,10 @@ class HubGrants(LoggingConfigurable):
             self._poller.stop()
 
     # -- who is covered ---------------------------------------------------------------
-    def is_owner(self, hub_user: dict) -> bool:
+    def is_owner(self, hub_user: dict[str, t.Any]) -> bool:
         return hub_user.get("kind", "user") == "user" and hub_user.get("name") == self.owner
 
-    def grant_for(self, hub_user: dict) -> ShareLink | None:
+    def grant_for(self, hub_user: dict[str, t.Any]) -> ShareLink | None:
         """The highest grant covering this hub user (by name or group), or None."""
         names = {f"user:{hub_user.get('name')}"}
         names |= {f"group:{group}" for group in hub_user.get("groups") or []}
@@ -218,7 +218,7 @@ class HubGrants(LoggingConfigurable):
             found[kind] = [item["name"] for item in items if item.get("name") != self.owner]
         return found
 
-    def model(self, grant: ShareLink, connections: list[dict]) -> dict:
+    def model(self, grant: ShareLink, connections: list[dict[str, str | None]]) -> dict[str, t.Any]:
         kind, _, name = grant.grantee.partition(":")
         return {
             "id": grant.id,

@@ -26,7 +26,7 @@ class HubGrantsHandler(CapellaShareHandler):
 
     @property
     def grants(self) -> HubGrants:
-        grants = self.settings.get(HUB_GRANTS_SETTING)
+        grants: HubGrants | None = self.settings.get(HUB_GRANTS_SETTING)
         if grants is None:
             raise web.HTTPError(
                 404,

@@ -24,7 +24,8 @@ if t.TYPE_CHECKING:
     from .hub import HubGrants
     from .links import LinkRegistry, ShareLink
 
-from .base import CONNECTIONS_SETTING, HUB_GRANTS_SETTING, LINKS_SETTING
+from . import upstream
+from .base import CONNECTIONS_SETTING, GUESTS_OFF_SETTING, HUB_GRANTS_SETTING, LINKS_SETTING
 from .links import looks_like_link_token, utcnow
 
 __all__ = ["CONNECTIONS_SETTING", "LINKS_SETTING"]  # also named here, where guests are made
@@ -37,7 +38,7 @@ class Guest(User):
     link_id: str = ""
     permission: str = Level.VIEW.value
     #: the hub's model of a hub user let in by a grant (None for a link's guest)
-    hub_user: dict | None = None
+    hub_user: dict[str, t.Any] | None = None
 
 
 #: The principal of the request being served. Set when a request is authenticated,
@@ -51,13 +52,26 @@ current_principal: contextvars.ContextVar[Principal] = contextvars.ContextVar(
 #: Class attribute the route guard sets on every handler class it has classified
 #: (its value: the resource, or None for a route no guest may reach).
 ROUTE_RESOURCE = "capella_share_resource"
+#: Class attribute naming the handler class a classified route was made from
+#: (module.qualname), as the policy's ROUTES and ROUTE_ACTIONS name it.
+ROUTE_NAME = "capella_share_route"
 #: Request attribute holding who the request was authenticated as.
 _REQUEST_PRINCIPAL = "capella_share_principal"
+#: Request attribute holding the user the request was authenticated as.
+_REQUEST_USER = "capella_share_user"
+#: Request attribute set when a share link's token authenticated the request.
+_REQUEST_BY_LINK = "capella_share_by_link"
 #: Request attribute holding why a known visitor is nobody here (a hub user
 #: without a share of this server).
 _REQUEST_REFUSAL = "capella_share_refusal"
 #: The guest login cookie is the server's cookie name with this after it.
 GUEST_COOKIE_SUFFIX = "-guest"
+
+
+def guests_off(settings: t.Mapping[str, t.Any]) -> str:
+    """Why no guest may come in on this server ("" when they may). Until the
+    server extension says otherwise, they may not."""
+    return str(settings.get(GUESTS_OFF_SETTING, "Guest access is not open on this server."))
 
 
 def is_vetted(handler: web.RequestHandler) -> bool:
@@ -153,24 +167,44 @@ class GuestIdentityMixin:
         return handler.settings.get(LINKS_SETTING)
 
     def guest_cookie_name(self, handler: web.RequestHandler) -> str:
-        return self.get_cookie_name(handler) + GUEST_COOKIE_SUFFIX  # type:ignore[attr-defined]
+        return t.cast(str, self.get_cookie_name(handler)) + GUEST_COOKIE_SUFFIX  # type:ignore[attr-defined]
 
     async def get_user(self, handler: web.RequestHandler) -> User | None:
-        known = getattr(handler, "_jupyter_current_user", None)
-        if known:
-            return known
+        request = handler.request
+        if hasattr(request, _REQUEST_USER):
+            # asked again for the same request: a browser's link guest is made once
+            return t.cast("User | None", getattr(request, _REQUEST_USER))
         user = await self._authenticate(handler)
-        if isinstance(user, Guest) and not is_vetted(handler):
-            # a route the policy never classified: a guest is nobody there
-            handler.log.debug(  # type:ignore[attr-defined]
-                "capella-share: %s is not classified; guest refused", type(handler).__name__
-            )
-            user = None
+        if isinstance(user, Guest):
+            refusal = guests_off(handler.settings)
+            if not refusal and not is_vetted(handler):
+                # a route the policy never classified: a guest is nobody there
+                handler.log.debug(  # type:ignore[attr-defined]
+                    "capella-share: %s is not classified; guest refused", type(handler).__name__
+                )
+                user = None
+            elif refusal:
+                setattr(request, _REQUEST_REFUSAL, refusal)
+                user = None
         current_principal.set(principal_of(user))
-        setattr(handler.request, _REQUEST_PRINCIPAL, None if user is None else principal_of(user))
+        setattr(request, _REQUEST_PRINCIPAL, None if user is None else principal_of(user))
+        setattr(request, _REQUEST_USER, user)
         return user
 
+    def is_token_authenticated(self, handler: web.RequestHandler) -> bool:
+        # a link's token in the URL or a header counts as the server's own token
+        # does: such requests are not cross-site (no XSRF cookie is asked for)
+        handler.current_user  # noqa: B018 - authenticates first, as upstream's does
+        if getattr(handler.request, _REQUEST_BY_LINK, False):
+            return isinstance(getattr(handler.request, _REQUEST_USER, None), Guest)
+        return bool(super().is_token_authenticated(handler))  # type:ignore[misc]
+
     async def _authenticate(self, handler: web.RequestHandler) -> User | None:
+        refusal = guests_off(handler.settings)
+        if refusal and bears_link_credentials(handler):
+            # no guest comes in, and none is given a cookie
+            setattr(handler.request, _REQUEST_REFUSAL, refusal)
+            return None
         links = self._links(handler)
         token = self.get_token(handler)  # type:ignore[attr-defined]
         # A server that asks nobody to log in (its token off, no password: the owner
@@ -189,7 +223,7 @@ class GuestIdentityMixin:
                 in_url = bool(handler.get_argument("token", ""))
                 guest = self._new_guest(link, secrets.token_hex(3) if in_url else "api")
                 self._set_guest_cookie(handler, guest)
-            handler._token_authenticated = True  # type:ignore[attr-defined]
+            setattr(handler.request, _REQUEST_BY_LINK, True)
             return self._seen(handler, guest)
         if links is not None and (not token or open_server):
             guest = self._guest_from_cookie(handler, links)
@@ -197,7 +231,7 @@ class GuestIdentityMixin:
                 return self._seen(handler, guest)
         if open_server and bears_link_credentials(handler):
             return None  # a dead link's token or cookie is nobody, never the owner
-        user = super().get_user(handler)  # type:ignore[misc]
+        user: User | t.Awaitable[User | None] | None = super().get_user(handler)  # type:ignore[misc]
         if isinstance(user, t.Awaitable):
             user = await user
         grants: HubGrants | None = handler.settings.get(HUB_GRANTS_SETTING)
@@ -213,7 +247,7 @@ class GuestIdentityMixin:
     ) -> User | None:
         """Under JupyterHub: the server's owner is the owner; any other hub user is
         a guest of the grant that covers them, and is refused without one."""
-        hub_user = getattr(user, "hub_user", None) or {}
+        hub_user = upstream.hub_user_model(user)
         if grants.is_owner(hub_user):
             return user
         grant = grants.grant_for(hub_user)
@@ -249,7 +283,7 @@ class GuestIdentityMixin:
         as the server will count it. Nothing is written: no cookie set or cleared.
         """
         links = self._links(handler)
-        if links is None:
+        if links is None or guests_off(handler.settings):
             return False
         token = _original_uri_token(handler) or self.get_token(handler)  # type:ignore[attr-defined]
         if looks_like_link_token(token):
@@ -278,7 +312,7 @@ class GuestIdentityMixin:
     def update_user(self, handler: web.RequestHandler, user_data: dict[str, str]) -> User:
         user = handler.current_user
         if not isinstance(user, Guest):
-            return super().update_user(handler, user_data)  # type:ignore[misc]
+            return t.cast(User, super().update_user(handler, user_data))  # type:ignore[misc]
         unknown = set(user_data) - {"display_name", "name"}
         if unknown:
             raise ValueError(f"Field(s) {', '.join(sorted(unknown))} not updatable by a guest")

@@ -38,7 +38,7 @@ def _digest(token: str) -> bytes:
 
 
 def looks_like_link_token(token: str | None) -> bool:
-    return bool(token) and token.startswith(TOKEN_PREFIX)
+    return token is not None and token.startswith(TOKEN_PREFIX)
 
 
 @dataclass
@@ -64,7 +64,7 @@ class ShareLink:
     def expired(self, now: datetime | None = None) -> bool:
         return self.expires_at is not None and (now or utcnow()) >= self.expires_at
 
-    def to_model(self) -> dict:
+    def to_model(self) -> dict[str, str | None]:
         """The public model: everything but the token and its hash."""
         return {
             "id": self.id,
@@ -87,7 +87,7 @@ class LinkRegistry(LoggingConfigurable):
     Links are kept in memory on purpose: stopping the server revokes every link.
     """
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self._links: dict[str, ShareLink] = {}
         self._timers: dict[str, object] = {}

@@ -256,7 +256,13 @@ def allows(
         return False
     if path is not None and read_only is None:
         raise TypeError("a path is judged with its read-only check")
-    if action == WRITE and resource == "contents" and path is not None and read_only(path):
+    if (
+        action == WRITE
+        and resource == "contents"
+        and path is not None
+        and read_only is not None
+        and read_only(path)
+    ):
         return False
     if principal.is_owner:
         return True

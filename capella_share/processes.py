@@ -24,16 +24,13 @@ Where the facts come from:
   channel (``status`` messages name the request they are about).
 
 Beyond the documented kernel and terminal manager APIs, every reach into an
-upstream shape lives in one of the functions at the end of this module
-(:func:`terminal_apps` and the ``_upstream_*`` ones), with the version it was
-checked against; :meth:`ProcessManager.wiring_problem` checks at start that each
-piece is in place.
+upstream shape is a function of :mod:`capella_share.upstream`, checked at start;
+:meth:`ProcessManager.wiring_problem` checks that each piece is in place.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import typing as t
 import weakref
 from dataclasses import dataclass
@@ -42,22 +39,16 @@ from functools import partial
 from jupyter_core.utils import ensure_async
 from tornado import web
 from tornado.ioloop import IOLoop
-from tornado.routing import Router
 from tornado.websocket import WebSocketHandler
 from traitlets import Bool, Int
 from traitlets.config import LoggingConfigurable
 
+from . import upstream
 from .base import PROCESSES_SETTING
 from .connections import is_open
 from .identity import current_principal, principal_of
 from .links import LinkRegistry, ShareLink
 from .policy import Principal
-
-#: The kernel websocket's binary protocol (jupyter_server's name for it).
-V1_PROTOCOL = "v1.kernel.websocket.jupyter.org"
-
-#: The jupyter_server extension that serves terminals.
-TERMINALS_EXTENSION = "jupyter_server_terminals"
 
 
 @dataclass
@@ -110,7 +101,7 @@ class ProcessManager(LoggingConfigurable):
         #: kernel id -> our IOPub stream on it
         self._watches: dict[str, t.Any] = {}
         #: shutdowns and terminations under way (kept so they are not collected)
-        self._tasks: set[asyncio.Future] = set()
+        self._tasks: set[asyncio.Future[t.Any]] = set()
         links.on_end(self.end_link)
 
     # -- what guests start ------------------------------------------------------------
@@ -200,7 +191,7 @@ class ProcessManager(LoggingConfigurable):
         if kernel_id in self._watches:
             return
         try:
-            stream, session = _upstream_iopub_stream(self.kernel_manager, kernel_id)
+            stream, session = upstream.iopub_stream(self.kernel_manager, kernel_id)
         except Exception as error:
             self.log.warning(
                 "capella-share: cannot follow what kernel %s runs (%s); a revoked guest's "
@@ -212,8 +203,8 @@ class ProcessManager(LoggingConfigurable):
         stream.on_recv(partial(self._on_iopub, kernel_id, session))
         self._watches[kernel_id] = stream
 
-    def _on_iopub(self, kernel_id: str, session: t.Any, msg_list: list) -> None:
-        status = _upstream_status(session, msg_list)
+    def _on_iopub(self, kernel_id: str, session: t.Any, msg_list: list[bytes]) -> None:
+        status = upstream.kernel_status(session, msg_list)
         if status is not None:
             self._status(kernel_id, *status)
 
@@ -336,12 +327,12 @@ class ProcessManager(LoggingConfigurable):
         if execution is not None and execution.started and kernel_id in self.kernel_manager:
             self._interrupt(kernel_id, msg_id)
 
-    def _spawn(self, work: t.Awaitable) -> None:
+    def _spawn(self, work: t.Awaitable[t.Any]) -> None:
         task = asyncio.ensure_future(work)
         self._tasks.add(task)
         task.add_done_callback(self._done)
 
-    def _done(self, task: asyncio.Future) -> None:
+    def _done(self, task: asyncio.Future[t.Any]) -> None:
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
             self.log.error(
@@ -354,7 +345,8 @@ class ProcessManager(LoggingConfigurable):
 
     def _busy(self, kernel_id: str) -> bool:
         try:
-            return self.kernel_manager.kernel_model(kernel_id).get("execution_state") == "busy"
+            state: str | None = self.kernel_manager.kernel_model(kernel_id).get("execution_state")
+            return state == "busy"
         except Exception:
             return False
 
@@ -362,10 +354,10 @@ class ProcessManager(LoggingConfigurable):
         """Why guests' processes could not be ended, or None when all is in place."""
         if not isinstance(serverapp.kernel_manager, GuestKernelsMixin):
             return "the server's kernel manager is not capella-share's"
-        terminals = _upstream_terminal_manager(serverapp.web_app.settings)
+        terminals = upstream.terminal_manager(serverapp.web_app.settings)
         if terminals is not None and not isinstance(terminals, GuestTerminalsMixin):
             return "the terminal manager is not capella-share's"
-        handlers = _upstream_kernel_socket_handlers(serverapp.web_app.default_router)
+        handlers = upstream.kernel_socket_handlers(serverapp.web_app.default_router)
         if not handlers or not all(getattr(h, "_capella_tracked", False) for h in handlers):
             return "the kernel websocket route is not guarded by capella-share"
         return None
@@ -391,7 +383,9 @@ def _tracker(manager: t.Any, principal: Principal) -> ProcessManager | None:
 class GuestKernelsMixin:
     """Kernel manager mixin: records which link's guest started each kernel."""
 
-    async def start_kernel(self, *args: t.Any, kernel_id: str | None = None, **kwargs: t.Any):
+    async def start_kernel(
+        self, *args: t.Any, kernel_id: str | None = None, **kwargs: t.Any
+    ) -> str:
         principal = current_principal.get()
         processes = _tracker(self, principal)
         # asking for an existing kernel's id starts nothing
@@ -416,7 +410,7 @@ class GuestTerminalsMixin:
     def create(self, **kwargs: t.Any) -> dict[str, t.Any]:
         principal = current_principal.get()
         processes = _tracker(self, principal)
-        model = super().create(**kwargs)  # type:ignore[misc]
+        model: dict[str, t.Any] = super().create(**kwargs)  # type:ignore[misc]
         if processes is not None:
             processes.terminal_started(self, model["name"], principal)
         return model
@@ -430,7 +424,7 @@ def guard_kernel_socket(cls: type[web.RequestHandler]) -> type[web.RequestHandle
         _capella_tracked = True
         _capella_who: Principal | None = None
 
-        async def open(self, kernel_id: str) -> None:  # type:ignore[override]
+        async def open(self, kernel_id: str) -> None:
             who = principal_of(self.current_user)
             processes: ProcessManager | None = self.settings.get(PROCESSES_SETTING)
             if processes is None:
@@ -445,7 +439,7 @@ def guard_kernel_socket(cls: type[web.RequestHandler]) -> type[web.RequestHandle
         def on_message(self, message: t.Any) -> t.Any:
             who = self._capella_who
             if who is not None and not who.is_owner:
-                header = _upstream_sent_header(self, message)
+                header = upstream.sent_header(self, message)
                 if header is None:
                     # unreadable: the kernel could not read it either; not relayed
                     # unseen, as it might be an execution we could not end
@@ -467,99 +461,3 @@ def guard_kernel_socket(cls: type[web.RequestHandler]) -> type[web.RequestHandle
     TrackedKernelWebsocketHandler.__qualname__ = cls.__name__
     TrackedKernelWebsocketHandler.__module__ = __name__
     return TrackedKernelWebsocketHandler
-
-
-# -- upstream shapes ---------------------------------------------------------------------
-# Each function below is the one place that knows an upstream detail; all were
-# checked against jupyter_server 2.21 and jupyter_server_terminals 0.5.
-
-
-def terminal_apps(serverapp: t.Any) -> list[t.Any]:
-    """The terminals extension's app objects, whose ``terminal_manager_class``
-    trait chooses the terminal manager (jupyter_server_terminals 0.5: the manager
-    is made from it in ``initialize_settings``, after this extension links)."""
-    apps = serverapp.extension_manager.extension_apps.get(TERMINALS_EXTENSION, set())
-    return [app for app in apps if app.has_trait("terminal_manager_class")]
-
-
-def _upstream_terminal_manager(settings: dict) -> t.Any:
-    """The terminal manager in use, None without terminals (jupyter_server_terminals
-    0.5 puts it in the web app's settings, where its handlers find it)."""
-    return settings.get("terminal_manager")
-
-
-def _upstream_kernel_socket_handlers(router: Router) -> list[type]:
-    """The handler classes of the kernel websocket routes (jupyter_server 2.21:
-    ``KernelWebsocketHandler`` at ``api/kernels/<id>/channels``)."""
-    from jupyter_server.services.kernels.websocket import KernelWebsocketHandler
-
-    found: list[type] = []
-    for rule in getattr(router, "rules", []):
-        target = rule.target
-        if isinstance(target, Router):
-            found += _upstream_kernel_socket_handlers(target)
-        elif isinstance(target, type) and issubclass(target, KernelWebsocketHandler):
-            found.append(target)
-    return found
-
-
-def _upstream_sent_header(handler: t.Any, message: t.Any) -> dict | None:
-    """The header of a message a client sent over a kernel websocket, or None.
-
-    jupyter_server 2.21 reads three wire forms (``ZMQChannelsWebsocketConnection.
-    handle_incoming_message``): under the "v1.kernel.websocket.jupyter.org"
-    subprotocol, binary offsets then channel, header, parent header, metadata and
-    content, each packed by the connection's session; otherwise JSON text, or the
-    binary form with buffers. We decode with the same functions.
-    """
-    from jupyter_server.services.kernels.connection.base import (
-        deserialize_binary_message,
-        deserialize_msg_from_ws_v1,
-    )
-
-    try:
-        if handler.selected_subprotocol == V1_PROTOCOL:
-            _, parts = deserialize_msg_from_ws_v1(message)
-            session = getattr(handler.connection, "session", None)
-            header = session.unpack(parts[0]) if session is not None else json.loads(parts[0])
-        elif isinstance(message, bytes):
-            header = deserialize_binary_message(message)["header"]
-        else:
-            header = json.loads(message)["header"]
-    except Exception:
-        return None
-    return header if isinstance(header, dict) else None
-
-
-def _upstream_iopub_stream(kernel_manager: t.Any, kernel_id: str) -> tuple[t.Any, t.Any]:
-    """A new IOPub stream on the kernel and a Session to read it.
-
-    ``MultiKernelManager.connect_iopub`` is public (a ZMQStream, as the server's
-    kernel managers are IOLoop ones); the Session copies the kernel's key as
-    jupyter_server 2.21's own activity watcher does (``start_watching_activity``),
-    so that reading does not disturb the kernel manager's session.
-    """
-    from jupyter_client.session import Session
-
-    kernel = kernel_manager.get_kernel(kernel_id)
-    session = Session(config=kernel.session.config, key=kernel.session.key)
-    stream = kernel_manager.connect_iopub(kernel_id)
-    if not hasattr(stream, "on_recv"):
-        stream.close()
-        raise TypeError("connect_iopub did not give a stream")
-    return stream, session
-
-
-def _upstream_status(session: t.Any, msg_list: list) -> tuple[str, str | None] | None:
-    """(execution_state, the msg_id of the request it is about) of an IOPub
-    ``status`` message, else None (Jupyter messaging protocol 5)."""
-    try:
-        _, parts = session.feed_identities(msg_list)
-        msg = session.deserialize(parts, content=False)
-        if msg["header"]["msg_type"] != "status":
-            return None
-        content = session.unpack(msg["content"])
-        parent = (msg.get("parent_header") or {}).get("msg_id")
-        return str(content["execution_state"]), parent
-    except Exception:
-        return None

@@ -17,9 +17,12 @@ from pathlib import Path
 
 from tornado import web
 from tornado.routing import Router
+from tornado.websocket import WebSocketHandler
 
-from . import policy, processes, rtc
+from . import policy, processes, rtc, upstream
+from .connections import CLOSE_ON_OPEN
 from .identity import (
+    ROUTE_NAME,
     ROUTE_RESOURCE,
     Guest,
     bears_link_credentials,
@@ -47,12 +50,12 @@ def _confined(cls: type[web.RequestHandler]) -> type[web.RequestHandler]:
     Whether the guest may use workspaces at all is the route layer's question
     (``_classified``), asked like every other route's."""
 
-    async def prepare(self, *args, **kwargs):
+    async def prepare(self: web.RequestHandler, *args: t.Any, **kwargs: t.Any) -> None:
         result = cls.prepare(self, *args, **kwargs)
         if result is not None:
             await result
         user = self.current_user
-        if not self._finished and isinstance(user, Guest):
+        if not upstream.is_finished(self) and isinstance(user, Guest):
             _confine_to_own_workspaces(self, user)
 
     return type(cls.__name__, (cls,), {"prepare": prepare, "__module__": __name__})
@@ -62,15 +65,11 @@ def _confine_to_own_workspaces(handler: web.RequestHandler, guest: Guest) -> Non
     """Give a guest a workspaces directory of its own, so it never sees or
     overwrites the owner's layout and its Lab still saves its own; and keep what
     it stores there small, as it is the owner's disk."""
-    from jupyterlab_server.workspaces_handler import (
-        WORKSPACE_EXTENSION,
-        WorkspacesManager,
-        slugify,
-    )
+    from jupyterlab_server.workspaces_handler import WORKSPACE_EXTENSION, slugify
 
-    owner_dir = Path(handler.manager.workspaces_dir)  # type:ignore[attr-defined]
+    owner_dir = Path(upstream.workspaces_of(handler))
     own = owner_dir / GUEST_WORKSPACES / _UNSAFE.sub("-", guest.username)
-    handler.manager = WorkspacesManager(str(own))  # type:ignore[attr-defined]
+    upstream.workspaces_of(handler, str(own))
     handler.settings.setdefault(GUEST_WORKSPACE_DIRS, {}).setdefault(guest.link_id, set()).add(own)
     if handler.request.method != "PUT":
         return
@@ -97,7 +96,7 @@ def _confine_to_own_workspaces(handler: web.RequestHandler, guest: Guest) -> Non
         )
 
 
-def forget_guest_workspaces(settings: dict, link_id: str) -> list[Path]:
+def forget_guest_workspaces(settings: dict[str, t.Any], link_id: str) -> list[Path]:
     """The workspace folders of a link's guests, no longer tracked; the caller
     removes them once the link has ended."""
     return sorted(settings.get(GUEST_WORKSPACE_DIRS, {}).pop(link_id, ()))
@@ -108,11 +107,22 @@ GUARDS: dict[str, GuardFactory] = {
     "jupyterlab_server.workspaces_handler.WorkspacesHandler": _confined,
     "jupyter_server_ydoc.handlers.YDocWebSocketHandler": rtc.guard_document_socket,
     "jupyter_server_ydoc.handlers.DocForkHandler": rtc.guard_fork_merge,
-    "jupyter_server_ydoc.handlers.DocSessionHandler": rtc.guard_session_request,
     "jupyter_server.services.kernels.websocket.KernelWebsocketHandler": (
         processes.guard_kernel_socket
     ),
 }
+
+
+def guard_problems(router: Router) -> list[str]:
+    """The special guards that found no route to guard: their handler class was
+    renamed or moved upstream while the rest of its package is routed."""
+    routed = {getattr(cls, ROUTE_NAME, "") for _, cls in upstream.routed_handlers(router)}
+    packages = {name.partition(".")[0] for name in routed}
+    return [
+        f"{name} guards no route, yet {name.partition('.')[0]} serves others"
+        for name in GUARDS
+        if name not in routed and name.partition(".")[0] in packages
+    ]
 
 
 class Unclassified(t.NamedTuple):
@@ -133,7 +143,7 @@ def _classified(
     Authorizer checks (finer actions, paths) still apply after.
     """
 
-    def check_xsrf_cookie(self):
+    def check_xsrf_cookie(self: web.RequestHandler) -> None:
         try:
             return cls.check_xsrf_cookie(self)
         except web.HTTPError as error:
@@ -143,7 +153,7 @@ def _classified(
             _refuse(self, error.status_code, error.log_message or "XSRF check failed.")
             raise web.Finish() from None
 
-    async def prepare(self, *args, **kwargs):
+    async def prepare(self: web.RequestHandler, *args: t.Any, **kwargs: t.Any) -> None:
         if bears_link_credentials(self):
             # before the handler runs anything of its own
             if resource is None:
@@ -153,7 +163,7 @@ def _classified(
         result = cls.prepare(self, *args, **kwargs)
         if result is not None:
             await result
-        if self._finished:
+        if upstream.is_finished(self):
             return None
         principal = request_principal(self.request)
         if principal is None and request_refusal(self.request):
@@ -169,16 +179,25 @@ def _classified(
             return _refuse(self, 405, f"{self.request.method} is not supported here.")
         return None
 
-    return type(
-        cls.__name__,
-        (cls,),
-        {
-            "prepare": prepare,
-            "check_xsrf_cookie": check_xsrf_cookie,
-            ROUTE_RESOURCE: resource,
-            "__module__": cls.__module__,
-        },
-    )
+    members: dict[str, t.Any] = {
+        "prepare": prepare,
+        "check_xsrf_cookie": check_xsrf_cookie,
+        ROUTE_RESOURCE: resource,
+        ROUTE_NAME: name,
+        "__module__": cls.__module__,
+    }
+    if issubclass(cls, WebSocketHandler):
+
+        async def open(self: WebSocketHandler, *args: t.Any, **kwargs: t.Any) -> None:
+            result = cls.open(self, *args, **kwargs)
+            if result is not None:
+                await result
+            ending = getattr(self, CLOSE_ON_OPEN, None)
+            if ending is not None:
+                self.close(*ending)  # its link ended while it was opening
+
+        members["open"] = open
+    return type(cls.__name__, (cls,), members)
 
 
 def _implements(cls: type[web.RequestHandler], method: str) -> bool:
@@ -199,31 +218,20 @@ def _refuse(handler: web.RequestHandler, status: int, message: str) -> None:
     web.RequestHandler.finish(handler, json.dumps({"message": message}))
 
 
-def _pattern(rule: t.Any) -> str:
-    regex = getattr(rule.matcher, "regex", None)
-    return regex.pattern if regex is not None else repr(rule.matcher)
-
-
 def guard_routes(router: Router) -> list[Unclassified]:
     """Put the policy in front of every route of ``router`` (recursively), plus the
     special guards of GUARDS. Idempotent; returns the routes found unclassified
     this time (refused to guests)."""
     unclassified: list[Unclassified] = []
-    for rule in getattr(router, "rules", []):
-        target = rule.target
-        if isinstance(target, Router):
-            unclassified += guard_routes(target)
-        elif (
-            isinstance(target, type)
-            and issubclass(target, web.RequestHandler)
-            and ROUTE_RESOURCE not in vars(target)
-        ):
-            name = _qualified(target)
-            resource = policy.route_resource(name)
-            guard = GUARDS.get(name)
-            if guard is not None:
-                target = guard(target)
-            rule.target = _classified(target, name, resource)
-            if resource is None:
-                unclassified.append(Unclassified(_pattern(rule), name))
+    for rule, target in upstream.routed_handlers(router):
+        if ROUTE_RESOURCE in vars(target):
+            continue
+        name = _qualified(target)
+        resource = policy.route_resource(name)
+        guard = GUARDS.get(name)
+        if guard is not None:
+            target = guard(target)
+        rule.target = _classified(target, name, resource)
+        if resource is None:
+            unclassified.append(Unclassified(upstream.route_pattern(rule), name))
     return unclassified

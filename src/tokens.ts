@@ -18,6 +18,13 @@ export interface IInfo {
    * to log in); null or absent when they can.
    */
   links_unavailable?: string | null;
+  /**
+   * Why no guest may come in (a shape of Jupyter that capella-share relies on
+   * is not in place); null when they may.
+   */
+  guests_off?: string | null;
+  /** the touchpoints with Jupyter's internals found not in place at start */
+  upstream?: { touchpoint: string; problem: string }[];
 }
 
 /**
@@ -195,6 +202,8 @@ export interface IProjectShare {
   restart_needed?: boolean;
   /** the platform's words about this share (why a restart is needed) */
   note?: string | null;
+  /** your role in the share's project, when the hub's share registry keeps it */
+  role?: 'manager' | 'read-write' | 'read-only' | null;
 }
 
 /**

@@ -18,8 +18,10 @@ LEVELS = ("view", "edit", "full")
 
 
 @pytest.fixture
-def jp_server_config(jp_server_config):
+def jp_server_config(jp_server_config, tmp_path):
     return {
+        # each test's own Lab workspaces, not the user's (shared by every test)
+        "LabApp": {"workspaces_dir": str(tmp_path / "lab-workspaces")},
         "ServerApp": {
             "jpserver_extensions": {
                 "capella_share": True,
@@ -28,7 +30,7 @@ def jp_server_config(jp_server_config):
             },
             # every endpoint must require authentication
             "allow_unauthenticated_access": False,
-        }
+        },
     }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Generator
 
 from .tree import walk
 
@@ -28,6 +28,9 @@ class _Sink:
     def flush(self) -> None:
         pass
 
+    def close(self) -> None:
+        pass  # zipfile never closes a stream it was given; its type asks for the method
+
     def take(self) -> bytes:
         data = b"".join(self._parts)
         self._parts.clear()
@@ -40,7 +43,7 @@ def _date_time(mtime: float) -> tuple[int, int, int, int, int, int]:
     return time.localtime(max(mtime, 315532800))[:6]
 
 
-def zip_chunks(os_path: str, prefix: str) -> Iterator[bytes]:
+def zip_chunks(os_path: str, prefix: str) -> Generator[bytes, None, None]:
     """The zip of ``os_path`` in chunks of about ``CHUNK`` bytes, entries under ``prefix/``.
 
     Symbolic links are left out (never followed). Meant to be advanced from a

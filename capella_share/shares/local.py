@@ -60,7 +60,7 @@ class LocalShareRegistry(ShareProvider):
         return f"the local registry {self.db_path}"
 
     def _data_version(self) -> int:
-        return self._db.execute("PRAGMA data_version").fetchone()[0]
+        return t.cast(int, self._db.execute("PRAGMA data_version").fetchone()[0])
 
     def source_changed(self) -> bool:
         with self._db_lock:

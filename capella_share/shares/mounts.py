@@ -181,7 +181,7 @@ class MountShareProvider(ShareProvider):
                 f"MountShareProvider.mount_depth must be 1 (<project>) or 2 "
                 f"(<project>/<model>), not {proposal['value']!r}."
             )
-        return proposal["value"]
+        return t.cast(int, proposal["value"])
 
     def __init__(self, **kwargs: t.Any):
         super().__init__(**kwargs)

@@ -110,7 +110,7 @@ def path_checked_files_handler(cls: type[web.RequestHandler]) -> type[web.Reques
     class PathCheckedFileHandler(cls):  # type:ignore[valid-type,misc]
         def parse_url_path(self, url_path: str) -> str:
             check_path(url_path, READ)
-            return super().parse_url_path(url_path)
+            return t.cast(str, super().parse_url_path(url_path))
 
     # the route guard knows handlers by module and name: this is still that handler
     PathCheckedFileHandler.__name__ = cls.__name__

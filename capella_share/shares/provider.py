@@ -118,7 +118,7 @@ def check_slug(value: t.Any, what: str) -> str:
 def check_permission(value: t.Any) -> str:
     if value not in PERMISSIONS:
         raise ShareError(400, f"permission must be one of {', '.join(PERMISSIONS)}; got {value!r}.")
-    return value
+    return t.cast(str, value)
 
 
 def check_relative_path(value: t.Any, what: str) -> str:
@@ -207,6 +207,10 @@ class ShareProvider(LoggingConfigurable):
 
     def refusal(self) -> str:
         return "Project shares here are managed by the platform that started this session."
+
+    def source_model(self) -> t.Any:
+        """Where the shares come from, as ``GET shares`` says it (``source``)."""
+        return self.kind
 
     def describe(self) -> str:
         """Where the shares come from, for people."""

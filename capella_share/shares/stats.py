@@ -56,7 +56,7 @@ class ShareStats:
     def __init__(self, ttl: float):
         self.ttl = ttl
         self._cache: dict[str, tuple[float, FolderStats | None]] = {}
-        self._pending: dict[str, asyncio.Future] = {}
+        self._pending: dict[str, asyncio.Future[FolderStats | None]] = {}
         # one worker: measuring is disk-bound, and the server has other work to do
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="capella-share-stats")
 
@@ -66,14 +66,16 @@ class ShareStats:
     def forget(self, os_path: str) -> None:
         self._cache.pop(os_path, None)
 
-    def _start(self, os_path: str) -> asyncio.Future:
+    def _start(self, os_path: str) -> asyncio.Future[FolderStats | None]:
         pending = self._pending.get(os_path)
         if pending is not None:
             return pending
         future = asyncio.get_running_loop().run_in_executor(self._executor, measure, os_path)
         self._pending[os_path] = future
 
-        def done(fut: asyncio.Future, started: float = time.monotonic()) -> None:
+        def done(
+            fut: asyncio.Future[FolderStats | None], started: float = time.monotonic()
+        ) -> None:
             self._pending.pop(os_path, None)
             if not fut.cancelled() and fut.exception() is None:
                 self._cache[os_path] = (started, fut.result())
@@ -85,7 +87,7 @@ class ShareStats:
         """What is known of each folder; waits up to ``budget`` seconds for folders never
         measured. Stale entries are answered at once and measured again behind."""
         now = time.monotonic()
-        waiting: list[asyncio.Future] = []
+        waiting: list[asyncio.Future[FolderStats | None]] = []
         for path in os_paths:
             entry = self._cache.get(path)
             if entry is None:

@@ -1,0 +1,426 @@
+"""Every reach into Jupyter's internals, in one place, and checked at start.
+
+capella-share's promises rest on a few shapes of tornado, jupyter_server,
+jupyterlab_server, jupyter-collaboration and JupyterHub that no public API
+offers. Each is a small function here that says which versions it was checked
+against and why nothing public serves. :func:`problems` checks, once every
+extension has loaded, that each shape is still what these functions expect. The
+app turns guest access off when one is not (links refused, guests nobody), so an
+upgrade that moved something leaves guests out, never in: the owner's own use
+goes on.
+
+Checked against: tornado 6.4-6.5, jupyter_server 2.14-2.21, jupyterlab_server
+2.27, jupyter-collaboration 4-5 (jupyter_server_ydoc 2-3), JupyterHub 5.2-6.1.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import typing as t
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import metadata
+
+from jupyter_server.auth.identity import IdentityProvider
+from jupyter_server.extension.application import ExtensionApp
+from tornado import httputil, web
+from tornado.routing import Router
+
+#: The packages whose shapes are relied on, named in the error when one moved.
+PACKAGES = (
+    "tornado",
+    "jupyter_server",
+    "jupyterlab_server",
+    "jupyterlab",
+    "jupyter_server_ydoc",
+    "jupyter_server_terminals",
+    "jupyterhub",
+)
+
+#: The kernel websocket's binary protocol (jupyter_server's name for it).
+V1_PROTOCOL = "v1.kernel.websocket.jupyter.org"
+
+#: The jupyter_server extension that serves terminals.
+TERMINALS_EXTENSION = "jupyter_server_terminals"
+
+#: Yjs' message type of jupyter-collaboration's own messages (save requests and
+#: their replies), after sync (0) and awareness (1).
+RAW_MESSAGE = 2
+
+
+@dataclass(frozen=True)
+class Problem:
+    """An upstream shape that is not what capella-share relies on."""
+
+    touchpoint: str
+    problem: str
+
+    def to_model(self) -> dict[str, str]:
+        return {"touchpoint": self.touchpoint, "problem": self.problem}
+
+
+Check = Callable[[t.Any], "str | None"]
+#: touchpoint name -> its check (given the ServerApp; returns what is wrong, or None)
+CHECKS: dict[str, Check] = {}
+
+
+def _touchpoint(name: str) -> Callable[[Check], Check]:
+    def register(check: Check) -> Check:
+        CHECKS[name] = check
+        return check
+
+    return register
+
+
+def installed_versions() -> str:
+    found = []
+    for package in PACKAGES:
+        try:
+            found.append(f"{package} {metadata.version(package)}")
+        except metadata.PackageNotFoundError:
+            continue
+    return ", ".join(found)
+
+
+def problems(serverapp: t.Any) -> list[Problem]:
+    """What is not in place, once every extension has loaded."""
+    found = []
+    for name, check in CHECKS.items():
+        try:
+            problem = check(serverapp)
+        except Exception as error:  # a check that cannot even look is a problem too
+            problem = f"could not be checked ({type(error).__name__}: {error})"
+        if problem:
+            found.append(Problem(name, problem))
+    return found
+
+
+def _source_mentions(function: t.Any, *names: str) -> bool:
+    """Whether ``function``'s source still names each of ``names``."""
+    try:
+        source = inspect.getsource(function)
+    except (OSError, TypeError):
+        return False
+    return all(name in source for name in names)
+
+
+# -- jupyter_server: how an extension wires itself in ---------------------------------------
+
+
+def extension_link_hook() -> str:
+    """The name of ExtensionApp's hook run when the server links an extension,
+    before it builds its identity provider, authorizer and managers (jupyter_server
+    2.14-2.21: the extension manager calls it; no public hook runs that early, and
+    ours must put its classes in front of the configured ones then)."""
+    return "_link_jupyter_server_extension"
+
+
+@_touchpoint("extension hooks")
+def _check_extension_hooks(serverapp: t.Any) -> str | None:
+    for hook in (extension_link_hook(), "_start_jupyter_server_extension"):
+        if not callable(getattr(ExtensionApp, hook, None)):
+            return f"ExtensionApp.{hook} is gone"
+    return None
+
+
+def composed(mixin: type, base: type) -> type:
+    """``base`` with ``mixin`` in front, unless it already has it."""
+    if issubclass(base, mixin):
+        return base
+    return type(f"CapellaShare{base.__name__}", (mixin, base), {"__module__": __name__})
+
+
+def compose_instance(instance: t.Any, mixin: type) -> None:
+    """Put ``mixin`` in front of the class of a manager the server already made.
+
+    The kernel manager's class depends on the server's gateway settings, known only
+    once the server has made it (jupyter_server 2.14-2.21, ``init_configurables``);
+    its instance is what the handlers and the other extensions hold."""
+    instance.__class__ = composed(mixin, type(instance))
+
+
+@_touchpoint("identity provider")
+def _check_identity_provider(serverapp: t.Any) -> str | None:
+    # a server without a token takes every visitor for the owner: knowing that is
+    # what keeps a dead link's cookie from falling through to the owner
+    if not isinstance(inspect.getattr_static(IdentityProvider, "auth_enabled", None), property):
+        return "IdentityProvider.auth_enabled is no longer a property"
+    if not callable(getattr(IdentityProvider, "is_token_authenticated", None)):
+        return "IdentityProvider.is_token_authenticated is gone"
+    return None
+
+
+# -- tornado: routes, responses ------------------------------------------------------------
+
+
+def routed_handlers(router: t.Any) -> t.Iterator[tuple[t.Any, type[web.RequestHandler]]]:
+    """Every (rule, handler class) of a tornado router, nested routers included.
+    tornado 6.4-6.5 reads ``rule.target`` at each request, so replacing it changes
+    what serves the route (``Application.add_handlers`` documents no other way)."""
+    for rule in getattr(router, "rules", []):
+        target = rule.target
+        if isinstance(target, Router):
+            yield from routed_handlers(target)
+        elif isinstance(target, type) and issubclass(target, web.RequestHandler):
+            yield rule, target
+
+
+def route_pattern(rule: t.Any) -> str:
+    regex = getattr(rule.matcher, "regex", None)
+    return regex.pattern if regex is not None else repr(rule.matcher)
+
+
+def serving_class(serverapp: t.Any, path: str) -> type | None:
+    """The handler class tornado picks for a GET of ``path`` (below the base URL)."""
+    from jupyter_server.utils import url_path_join
+
+    line = httputil.RequestStartLine("GET", url_path_join(serverapp.base_url, path), "HTTP/1.1")
+    headers = httputil.HTTPHeaders({"Host": "127.0.0.1"})
+    request = httputil.HTTPServerRequest(start_line=line, headers=headers)
+    delegate = serverapp.web_app.default_router.find_handler(request)
+    return getattr(delegate, "handler_class", None)
+
+
+@_touchpoint("routes")
+def _check_routes(serverapp: t.Any) -> str | None:
+    from .identity import ROUTE_RESOURCE
+    from .routeguard import guard_problems
+
+    router = serverapp.web_app.default_router
+    for rule, cls in routed_handlers(router):
+        if ROUTE_RESOURCE not in vars(cls):
+            return f"the route {route_pattern(rule)} ({cls.__qualname__}) escaped the policy"
+    served = serving_class(serverapp, "api/capella-share/info")
+    if served is None or ROUTE_RESOURCE not in vars(served):
+        return "tornado does not serve a route with the handler the policy put there"
+    return "; ".join(guard_problems(router)) or None
+
+
+def is_finished(handler: web.RequestHandler) -> bool:
+    """Whether a handler has answered. tornado 6.4-6.5 keeps it in ``_finished``
+    and offers no public way to ask."""
+    return bool(handler._finished)
+
+
+@_touchpoint("tornado handlers")
+def _check_tornado(serverapp: t.Any) -> str | None:
+    if not _source_mentions(web.RequestHandler.finish, "self._finished"):
+        return "RequestHandler.finish no longer records _finished"
+    delegate = getattr(web, "_HandlerDelegate", None)
+    if not _source_mentions(getattr(delegate, "execute", None), "application.transforms"):
+        return "tornado no longer gives each request the application's output transforms"
+    if not isinstance(getattr(serverapp.web_app, "transforms", None), list):
+        return "the web application has no list of output transforms"
+    return None
+
+
+# -- jupyterlab_server ---------------------------------------------------------------------
+
+
+def page_config_hook_key() -> str:
+    """The web app setting jupyterlab_server 2.27 calls on every Lab page's config
+    (``LabConfig``'s ``page_config_hook``): the one place a guest's page is made."""
+    return "page_config_hook"
+
+
+def workspaces_of(handler: web.RequestHandler, folder: str | None = None) -> str:
+    """The folder a workspaces handler stores in; with ``folder``, first point it
+    there. jupyterlab_server 2.27's ``WorkspacesHandler`` keeps a
+    ``WorkspacesManager`` in ``self.manager``, given by ``initialize``; no
+    setting chooses it per request."""
+    from jupyterlab_server.workspaces_handler import WorkspacesManager
+
+    if folder is not None:
+        handler.manager = WorkspacesManager(folder)  # type:ignore[attr-defined]
+    return str(handler.manager.workspaces_dir)  # type:ignore[attr-defined]
+
+
+@_touchpoint("Lab pages and workspaces")
+def _check_lab(serverapp: t.Any) -> str | None:
+    try:
+        from jupyterlab_server.handlers import LabHandler
+        from jupyterlab_server.workspaces_handler import WorkspacesHandler, WorkspacesManager
+    except ImportError:
+        return None  # no Lab on this server: nothing relies on it
+    if not _source_mentions(LabHandler.get_page_config, page_config_hook_key()):
+        return "LabHandler.get_page_config no longer calls the page_config_hook setting"
+    if "manager" not in inspect.signature(WorkspacesHandler.initialize).parameters:
+        return "WorkspacesHandler.initialize no longer takes its manager"
+    if not _source_mentions(WorkspacesManager.__init__, "workspaces_dir"):
+        return "WorkspacesManager no longer keeps its folder in workspaces_dir"
+    hook = serverapp.web_app.settings.get(page_config_hook_key())
+    if not getattr(hook, "capella_share", False):
+        return "the page_config_hook setting is not capella-share's (it was replaced)"
+    return None
+
+
+# -- jupyter-collaboration -----------------------------------------------------------------
+
+
+def room_of(handler: t.Any) -> str:
+    """The room a document websocket serves: ``path`` (jupyter_server_ydoc 2-3:
+    the room id, under the name pycrdt-websocket's ``WebsocketServer`` reads)."""
+    return t.cast(str, handler.path)
+
+
+def document_of_fork(room_id: str) -> str:
+    """The room a fork was made from; ``room_id`` itself when it is no fork.
+    jupyter_server_ydoc 2-3 keep forks in the module dict ``FORK_ROOMS`` only."""
+    from jupyter_server_ydoc.handlers import FORK_ROOMS
+
+    fork = FORK_ROOMS.get(room_id)
+    return str(fork["root_roomid"]) if fork is not None else room_id
+
+
+def raw_message(message: dict[str, t.Any]) -> bytes:
+    """A jupyter-collaboration message (a save reply): Yjs var-uint type 2, then
+    its JSON as a var-string, as ``YDocWebSocketHandler._encode_json_message``
+    makes it (jupyter_server_ydoc 2-3)."""
+    from pycrdt import Encoder
+
+    encoder = Encoder()
+    encoder.write_var_uint(RAW_MESSAGE)
+    encoder.write_var_string(json.dumps(message))
+    return encoder.to_bytes()
+
+
+@_touchpoint("RTC documents")
+def _check_rtc(serverapp: t.Any) -> str | None:
+    if "jupyter_server_ydoc" not in serverapp.extension_manager.extension_apps:
+        return None  # no collaboration on this server: nothing relies on it
+    from jupyter_server_ydoc import handlers
+
+    if not isinstance(getattr(handlers, "FORK_ROOMS", None), dict):
+        return "jupyter_server_ydoc.handlers.FORK_ROOMS is gone"
+    path = inspect.getattr_static(handlers.YDocWebSocketHandler, "path", None)
+    if not isinstance(path, property):
+        return "YDocWebSocketHandler.path is no longer the room id"
+    message_type = getattr(handlers, "MessageType", None)
+    if getattr(message_type, "RAW", None) != RAW_MESSAGE:
+        return "jupyter-collaboration's own messages no longer have Yjs type 2"
+    return None
+
+
+# -- kernels and terminals -----------------------------------------------------------------
+
+
+def terminal_apps(serverapp: t.Any) -> list[t.Any]:
+    """The terminals extension's app objects, whose ``terminal_manager_class``
+    trait chooses the terminal manager (jupyter_server_terminals 0.5: the manager
+    is made from it in ``initialize_settings``, after this extension links)."""
+    apps = serverapp.extension_manager.extension_apps.get(TERMINALS_EXTENSION, set())
+    return [app for app in apps if app.has_trait("terminal_manager_class")]
+
+
+def terminal_manager(settings: dict[str, t.Any]) -> t.Any:
+    """The terminal manager in use, None without terminals (jupyter_server_terminals
+    0.5 puts it in the web app's settings, where its handlers find it)."""
+    return settings.get("terminal_manager")
+
+
+def kernel_socket_handlers(router: Router) -> list[type]:
+    """The handler classes of the kernel websocket routes (jupyter_server 2.14-2.21:
+    ``KernelWebsocketHandler`` at ``api/kernels/<id>/channels``)."""
+    from jupyter_server.services.kernels.websocket import KernelWebsocketHandler
+
+    return [cls for _, cls in routed_handlers(router) if issubclass(cls, KernelWebsocketHandler)]
+
+
+def sent_header(handler: t.Any, message: t.Any) -> dict[str, t.Any] | None:
+    """The header of a message a client sent over a kernel websocket, or None.
+
+    jupyter_server 2.14-2.21 read three wire forms (``ZMQChannelsWebsocketConnection.
+    handle_incoming_message``): under the "v1.kernel.websocket.jupyter.org"
+    subprotocol, binary offsets then channel, header, parent header, metadata and
+    content, each packed by the connection's session; otherwise JSON text, or the
+    binary form with buffers. We decode with the same functions.
+    """
+    from jupyter_server.services.kernels.connection.base import (
+        deserialize_binary_message,
+        deserialize_msg_from_ws_v1,
+    )
+
+    try:
+        if handler.selected_subprotocol == V1_PROTOCOL:
+            _, parts = deserialize_msg_from_ws_v1(message)  # type:ignore[no-untyped-call]
+            session = getattr(handler.connection, "session", None)
+            header = session.unpack(parts[0]) if session is not None else json.loads(parts[0])
+        elif isinstance(message, bytes):
+            header = deserialize_binary_message(message)["header"]  # type:ignore[no-untyped-call]
+        else:
+            header = json.loads(message)["header"]
+    except Exception:
+        return None
+    return header if isinstance(header, dict) else None
+
+
+def iopub_stream(kernel_manager: t.Any, kernel_id: str) -> tuple[t.Any, t.Any]:
+    """A new IOPub stream on the kernel and a Session to read it.
+
+    ``MultiKernelManager.connect_iopub`` is public (a ZMQStream, as the server's
+    kernel managers are IOLoop ones); the Session copies the kernel's key as
+    jupyter_server's own activity watcher does (``start_watching_activity``), so
+    that reading does not disturb the kernel manager's session.
+    """
+    from jupyter_client.session import Session
+
+    kernel = kernel_manager.get_kernel(kernel_id)
+    session = Session(config=kernel.session.config, key=kernel.session.key)
+    stream = kernel_manager.connect_iopub(kernel_id)
+    if not hasattr(stream, "on_recv"):
+        stream.close()
+        raise TypeError("connect_iopub did not give a stream")
+    return stream, session
+
+
+def kernel_status(session: t.Any, msg_list: list[bytes]) -> tuple[str, str | None] | None:
+    """(execution_state, the msg_id of the request it is about) of an IOPub
+    ``status`` message, else None (Jupyter messaging protocol 5)."""
+    try:
+        _, parts = session.feed_identities(msg_list)
+        msg = session.deserialize(parts, content=False)
+        if msg["header"]["msg_type"] != "status":
+            return None
+        content = session.unpack(msg["content"])
+        parent = (msg.get("parent_header") or {}).get("msg_id")
+        return str(content["execution_state"]), parent
+    except Exception:
+        return None
+
+
+@_touchpoint("kernel messages")
+def _check_kernel_messages(serverapp: t.Any) -> str | None:
+    try:
+        from jupyter_server.services.kernels.connection import base
+    except ImportError:
+        return "jupyter_server.services.kernels.connection.base is gone"
+    for name in ("deserialize_binary_message", "deserialize_msg_from_ws_v1"):
+        if not callable(getattr(base, name, None)):
+            return f"jupyter_server's kernel connection no longer has {name}"
+    if not kernel_socket_handlers(serverapp.web_app.default_router):
+        return "no route serves kernel websockets with KernelWebsocketHandler"
+    return None
+
+
+# -- JupyterHub ------------------------------------------------------------------------------
+
+
+def hub_user_model(user: t.Any) -> dict[str, t.Any]:
+    """The hub's model of the user a single-user server authenticated (JupyterHub
+    5.2-6.1: ``JupyterHubUser.hub_user``), {} when there is none."""
+    model = getattr(user, "hub_user", None)
+    return model if isinstance(model, dict) else {}
+
+
+@_touchpoint("JupyterHub users")
+def _check_hub(serverapp: t.Any) -> str | None:
+    from .hub import in_hub
+
+    if not in_hub():
+        return None
+    from jupyterhub.singleuser.extension import JupyterHubUser
+
+    if "hub_user" not in getattr(JupyterHubUser, "__annotations__", {}):
+        return "JupyterHubUser no longer carries the hub's user model (hub_user)"
+    return None
