@@ -30,7 +30,7 @@ class ShareBaseHandler(CapellaShareHandler):
 
     @property
     def provider(self) -> ShareProvider:
-        provider = self.settings.get(SHARES_SETTING)
+        provider: ShareProvider | None = self.settings.get(SHARES_SETTING)
         if provider is None:
             reason = self.settings.get(SHARES_OFF_SETTING) or "they are not configured"
             raise web.HTTPError(503, f"Project shares are off on this server: {reason}")
@@ -61,7 +61,7 @@ class SharesHandler(ShareBaseHandler):
             {
                 "shares": [provider.model(share, stats[share.key]) for share in shares],
                 "managed": provider.managed,
-                "source": provider.kind,
+                "source": provider.source_model(),
                 "shares_root": provider.shares_root_path,
                 "problem": error,
             }
@@ -76,9 +76,12 @@ class SharesHandler(ShareBaseHandler):
         if unknown:
             raise web.HTTPError(400, f"Unknown field(s): {', '.join(sorted(unknown))}.")
         try:
-            share = provider.create(
-                body.get("project"), body.get("model"), body.get("permission", READ_WRITE)
-            )
+            args = (body.get("project"), body.get("model"), body.get("permission", READ_WRITE))
+            if getattr(provider, "blocking_changes", False):  # waits for the share registry
+                loop = asyncio.get_running_loop()
+                share = await loop.run_in_executor(None, provider.create, *args)
+            else:
+                share = provider.create(*args)
         except ShareError as error:
             raise self.share_error(error) from None
         self.set_header(
@@ -110,6 +113,17 @@ class ShareHandler(ShareBaseHandler):
     async def delete(self, project: str, model: str) -> None:
         provider = self.provider
         body = self.json_body()
+        delete_share = getattr(provider, "delete_share", None)
+        if delete_share is not None:  # the platform removes the files (the share registry)
+            loop = asyncio.get_running_loop()
+            try:
+                files, size = await loop.run_in_executor(
+                    None, delete_share, project, model, body.get("confirm")
+                )
+            except ShareError as error:
+                raise self.share_error(error) from None
+            self.write_json({"deleted_files": files, "deleted_bytes": size})
+            return
         try:
             trashed = provider.move_out_of_sight(project, model, body.get("confirm"))
         except ShareError as error:
