@@ -42,9 +42,11 @@ class RegistryHandler(HubOAuthenticated, web.RequestHandler):  # type: ignore[mi
         self.store = store
         self.hub_auth = hub_auth
 
+    _registry_user: dict[str, t.Any] | None = None
+
     async def prepare(self) -> None:
-        # ask the hub without blocking the event loop; HubAuthenticated's
-        # get_current_user then answers from this (its _hub_auth_user_cache)
+        # ask the hub without blocking the event loop (HubAuthenticated's own
+        # get_current_user asks it synchronously); get_current_user answers from this
         model = await self.hub_auth.get_user(self, sync=False)
         user = None
         if model:
@@ -52,7 +54,10 @@ class RegistryHandler(HubOAuthenticated, web.RequestHandler):  # type: ignore[mi
                 user = self.check_hub_user(model)
             except UserNotAllowed:  # a token without the access scope
                 user = None
-        self._hub_auth_user_cache = user
+        self._registry_user = user
+
+    def get_current_user(self) -> dict[str, t.Any] | None:
+        return self._registry_user
 
     @property
     def principal(self) -> Principal:
@@ -89,7 +94,7 @@ class APIHandler(RegistryHandler):
 
     async def prepare(self) -> None:
         await super().prepare()
-        if self._hub_auth_user_cache is None:
+        if self._registry_user is None:
             # no redirect to a login page for an API: say what is missing
             name = os.environ.get("JUPYTERHUB_SERVICE_NAME", "capella-share-registry")
             raise web.HTTPError(
