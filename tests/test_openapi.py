@@ -36,6 +36,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from capella_share.handlers import default_handlers
+from capella_share.hub_handlers import hub_handlers
 from capella_share.shares.handlers import shares_handlers
 
 SPEC = Path(__file__).parent.parent / "docs" / "openapi.yaml"
@@ -63,9 +64,19 @@ EXAMPLES = {
     "PATCH /shares/{project}/{model}": (35, 20),
     "DELETE /shares/{project}/{model}": (35, 20),
     "GET /shares/{project}/{model}/archive": (25, 15),
+    # hub grants: answered 404 off a hub (the owner) or 403 (guests) here;
+    # tests/test_hub.py uses them under a real hub
+    "GET /grants": (4, 0),
+    "POST /grants": (25, 15),
+    "DELETE /grants/{id}": (10, 5),
+    "GET /hub/directory": (10, 5),
 }
 #: What only the owner may do (the policy's capella-share:links and share changes).
 OWNER_ONLY = {
+    "GET /grants",
+    "POST /grants",
+    "DELETE /grants/{id}",
+    "GET /hub/directory",
     "GET /links",
     "POST /links",
     "DELETE /links",
@@ -123,7 +134,7 @@ def test_every_endpoint_is_described(schema):
         method, path = key.split(" ", 1)
         routes.setdefault(re.sub(r"\{[a-z]+\}", "([^/]+)", path), set()).add(method)
     served = {}
-    for pattern, handler in [*default_handlers(), *shares_handlers()]:
+    for pattern, handler in [*default_handlers(), *shares_handlers(), *hub_handlers()]:
         if pattern.endswith("/ws"):
             continue  # a websocket: named in the spec's introduction
         verbs = ("get", "post", "put", "patch", "delete")
