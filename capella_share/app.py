@@ -110,9 +110,9 @@ class CapellaShareApp(ExtensionApp):
     guest_workspace_max_count = Int(
         10,
         config=True,
-        help="""The most Lab workspaces each guest may keep on this server; saving one
-        more answers 413 (re-saving one it has is always allowed). The owner is not
-        limited.""",
+        help="""The most Lab workspaces the guests of one link (or one hub grant) may
+        keep on this server, all together; saving one more answers 413 (re-saving
+        one a guest has is always allowed). The owner is not limited.""",
     )
 
     max_awareness_bytes = Int(

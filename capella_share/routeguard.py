@@ -86,11 +86,16 @@ def _confine_to_own_workspaces(handler: web.RequestHandler, guest: Guest) -> Non
     space_name = handler.path_kwargs.get("space_name") or ""
     if not space_name or (own / (slugify(space_name) + WORKSPACE_EXTENSION)).exists():
         return  # no name (refused by the handler) or saved before: no new file
-    count = sum(1 for _ in own.glob("*" + WORKSPACE_EXTENSION)) if own.is_dir() else 0
+    # counted over every guest of the link: opening the link again makes a new
+    # guest, not more room
+    folders = handler.settings[GUEST_WORKSPACE_DIRS][guest.link_id]
+    count = sum(
+        1 for folder in folders if folder.is_dir() for _ in folder.glob("*" + WORKSPACE_EXTENSION)
+    )
     if count >= max_count:
         raise web.HTTPError(
             413,
-            f"A guest may keep at most {max_count} Lab workspaces "
+            f"The guests of a link may keep at most {max_count} Lab workspaces "
             "(CapellaShareApp.guest_workspace_max_count); delete one of yours "
             "(DELETE lab/api/workspaces/<id>) or save to one you have.",
         )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import typing as t
 from pathlib import Path
 
@@ -88,9 +89,32 @@ async def test_a_guest_keeps_at_most_ten_workspaces(fetch, make_link, workspaces
     deleted = await fetch("lab", "api", "workspaces", "space-0", method="DELETE", token=token)
     assert deleted.code == 204
     assert (await _put_workspace(fetch, "space-10", {"n": 10}, token=token)).code == 204
-    # the count is each guest's own
+    # the count is each link's own
     _, other = await make_link("view")
     assert (await _put_workspace(fetch, "space-11", {}, token=other)).code == 204
+
+
+def _with_xsrf(browser: dict[str, str]) -> dict[str, str]:
+    """A browser's headers for a change: its cookies and the XSRF token among them."""
+    xsrf = re.search(r"_xsrf=([^;]+)", browser["Cookie"])
+    assert xsrf is not None, browser
+    return {**browser, "X-XSRFToken": xsrf.group(1)}
+
+
+async def test_opening_a_link_again_gives_no_more_workspaces(
+    fetch, make_link, guest_login, workspaces_dir
+):
+    _, token = await make_link("edit")
+    first = _with_xsrf(await guest_login(token))
+    for number in range(10):
+        response = await _put_workspace(fetch, f"space-{number}", {}, headers=first)
+        assert response.code == 204, (number, response.body)
+    second = _with_xsrf(await guest_login(token))  # the same link opened again: another guest
+    assert second["Cookie"] != first["Cookie"]
+    refused = await _put_workspace(fetch, "space-new", {}, headers=second)
+    assert refused.code == 413, refused.body
+    assert "guests of a link" in refused.json()["message"]
+    assert len(_guest_files(workspaces_dir)) == 10
 
 
 async def test_the_owners_workspaces_are_not_limited(fetch, workspaces_dir):
