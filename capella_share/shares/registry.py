@@ -25,6 +25,7 @@ that simply vanished from the list would no longer be guarded at all.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import threading
@@ -81,6 +82,13 @@ class RegistryShareProvider(ShareProvider):
         config=True,
         help="""Seconds between two readings of the registry: a role change or a
         deleted share reaches this session within about this time.""",
+    )
+    page_url = Unicode(
+        "",
+        config=True,
+        help="""The registry's page for managers, as users' browsers reach it (the
+        Project shares panel links to it). Default: the path of the registry's URL,
+        which the hub's proxy serves on the Lab's own host.""",
     )
     request_timeout = Float(
         5.0, config=True, help="Seconds a request to the registry may take before it has failed."
@@ -144,11 +152,23 @@ class RegistryShareProvider(ShareProvider):
         )
         self._thread.start()
 
+    async def measured(self, shares: list[Share]) -> dict[str, FolderStats | None]:
+        """A share the local spawner hook linked is measured at the folder the link
+        leads to (measuring never follows links itself)."""
+        paths = await asyncio.to_thread(self._targets, shares)
+        found = await self.stats.gather(list(paths.values()), self.stats_budget)
+        return {key: found.get(path) for key, path in paths.items()}
+
+    def _targets(self, shares: list[Share]) -> dict[str, str]:
+        return {share.key: os.path.realpath(self.os_path(share)) for share in shares}
+
     def source_model(self) -> dict[str, t.Any]:
         """The registry, its managers' page, and whether this user manages any of
         the projects listed (and so may create and delete shares here)."""
-        page = self.registry_url.rstrip("/")
-        page = page[: -len("/api")] + "/" if page.endswith("/api") else page + "/"
+        # the path alone: the browser reaches it through the hub's proxy, on the
+        # Lab's own host, not at the address this server asks it at
+        page = self.page_url or urllib.parse.urlsplit(self.registry_url).path.rstrip("/")
+        page = page[: -len("/api")] + "/" if page.endswith("/api") else page.rstrip("/") + "/"
         manages = any(extra.get("role") == MANAGER for extra in self._extra.values())
         return {"kind": self.kind, "manager": manages, "url": page}
 

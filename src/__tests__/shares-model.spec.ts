@@ -1,6 +1,12 @@
 import { nullTranslator } from '@jupyterlab/translation';
 
-import { byProject, mayChange, registryOf, restartNote } from '../shares/model';
+import {
+  byProject,
+  mayChange,
+  mayDelete,
+  registryOf,
+  restartNote
+} from '../shares/model';
 import { IProjectShare, IShareList } from '../tokens';
 
 const trans = nullTranslator.load('capella_share');
@@ -92,5 +98,23 @@ describe('restartNote', () => {
     expect(restartNote({ restart_needed: true, note: null }, trans)).toMatch(
       /^Restart the session/
     );
+  });
+});
+
+describe('mayDelete', () => {
+  const registry = {
+    kind: 'registry' as const,
+    manager: true,
+    url: '/services/capella-share-registry/'
+  };
+  it('lets a session manager delete a local share', () => {
+    expect(mayDelete(null, { role: undefined }, true)).toBe(true);
+    expect(mayDelete(null, { role: undefined }, false)).toBe(false);
+  });
+  it('leaves a registry share to its project managers', () => {
+    expect(mayDelete(registry, { role: 'manager' }, true)).toBe(true);
+    expect(mayDelete(registry, { role: 'read-write' }, true)).toBe(false);
+    expect(mayDelete(registry, { role: null }, true)).toBe(false);
+    expect(mayDelete(registry, { role: 'manager' }, false)).toBe(false);
   });
 });

@@ -43,6 +43,18 @@ export function mayChange(
 }
 
 /**
+ * Whether a share may be deleted here: a registry's only by its project's
+ * managers (the registry refuses everyone else).
+ */
+export function mayDelete(
+  registry: IRegistrySource | null,
+  share: Pick<IProjectShare, 'role'>,
+  manage: boolean
+): boolean {
+  return manage && (registry === null || share.role === 'manager');
+}
+
+/**
  * The shares grouped by project, in the server's order.
  */
 export function byProject(

@@ -5,7 +5,7 @@ import * as React from 'react';
 
 import { downloadArchive, removeShare, setPermission } from './actions';
 import { SharesHeader } from './header';
-import { byProject, SharesModel } from './model';
+import { byProject, mayDelete, SharesModel } from './model';
 import { ShareRow } from './row';
 
 /**
@@ -50,7 +50,8 @@ function SharesView(props: ISharesPanelOptions): JSX.Element {
                   key={share.path}
                   share={share}
                   trans={trans}
-                  manage={manage}
+                  mayDelete={mayDelete(model.registry, share, manage)}
+                  mayChangePermission={manage && model.registry === null}
                   busy={model.busy !== ''}
                   onOpen={() => void props.openFolder(share.path)}
                   onPermission={permission =>

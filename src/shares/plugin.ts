@@ -68,6 +68,7 @@ function makeSharesPlugin(): JupyterFrontEndPlugin<void> {
         panel.title.icon = sharesIcon;
         panel.title.caption = trans.__('Project shares');
         panel.node.setAttribute('aria-label', trans.__('Project shares'));
+        panel.node.setAttribute('role', 'region');
         // the Lab's left side bar, or Notebook 7's left panel
         app.shell.add(panel, 'left', { rank: 250, type: 'Project shares' });
         restorer?.add(panel, PANEL_ID);

@@ -14,7 +14,10 @@ import { formatCounts } from './names';
 interface IShareRowProps {
   share: IProjectShare;
   trans: TranslationBundle;
-  manage: boolean;
+  /** may delete this share (a registry's: only its project's managers) */
+  mayDelete: boolean;
+  /** may switch its permission (not where a registry's roles decide it) */
+  mayChangePermission: boolean;
   busy: boolean;
   onOpen: () => void;
   onPermission: (permission: SharePermission) => void;
@@ -55,7 +58,7 @@ export function ShareRow(props: IShareRowProps): JSX.Element {
           onClick={props.onDownload}
           enabled={share.exists}
         />
-        {props.manage && (
+        {props.mayDelete && (
           <ToolbarButtonComponent
             icon={deleteIcon}
             tooltip={trans.__('Delete %1…', share.path)}
@@ -70,7 +73,7 @@ export function ShareRow(props: IShareRowProps): JSX.Element {
             ? formatCounts(share.files, share.bytes, trans)
             : trans.__('folder missing')}
         </span>
-        {props.manage && (
+        {props.mayChangePermission && (
           <button
             type="button"
             className="jp-CapellaShares-permission"

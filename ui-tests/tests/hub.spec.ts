@@ -1,68 +1,31 @@
-import { Browser, expect, Page, test } from '@playwright/test';
-import { ChildProcessWithoutNullStreams, spawn } from 'child_process';
-import * as path from 'path';
-import * as readline from 'readline';
+import { expect, test } from '@playwright/test';
 
 import { screenshot } from './guests';
+import { Hub } from './hubs';
 
 /**
  * Under a real JupyterHub (configurable-http-proxy, DummyAuthenticator): alice
  * shares her server with bob at "view" from the Share dialog; bob's Lab is
  * view-only; alice revokes and bob is shown out at once.
  */
-let hub: ChildProcessWithoutNullStreams;
-let hubURL = '';
-let password = '';
+let hub: Hub;
 
 test.describe.configure({ mode: 'serial' });
 test.setTimeout(180 * 1000);
 
 test.beforeAll(async () => {
-  const python = process.env.CAPELLA_PYTHON || 'python';
-  hub = spawn(python, [path.join(__dirname, '..', 'hub', 'run_hub.py')]);
-  hub.stderr.on('data', () => undefined);
-  const lines = readline.createInterface({ input: hub.stdout });
-  const ready = await new Promise<string>((resolve, reject) => {
-    lines.once('line', resolve);
-    hub.once('exit', code => reject(new Error(`the hub exited (${code})`)));
-  });
-  ({ url: hubURL, password } = JSON.parse(ready));
+  hub = await Hub.start('run_hub.py');
 });
 
 test.afterAll(async () => {
-  if (hub) {
-    const exited = new Promise(resolve => hub.once('exit', resolve));
-    hub.kill('SIGTERM');
-    await exited;
-  }
+  await hub?.stop();
 });
-
-async function logIn(browser: Browser, user: string): Promise<Page> {
-  // no token header: a hub user logs in with the hub's form
-  const context = await browser.newContext({ extraHTTPHeaders: {} });
-  const page = await context.newPage();
-  await page.goto(`${hubURL}/hub/login`);
-  await page.getByLabel('Username').fill(user);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  return page;
-}
-
-async function openLab(page: Page, owner: string): Promise<void> {
-  await page.goto(`${hubURL}/user/${owner}/lab`);
-  // the hub asks once before letting a user into another's server
-  const authorize = page.getByRole('button', { name: 'Authorize' });
-  if (await authorize.isVisible({ timeout: 5000 }).catch(() => false)) {
-    await authorize.click();
-  }
-  await expect(page.locator('#jp-top-bar')).toBeVisible({ timeout: 60000 });
-}
 
 test('alice shares with bob at view from the dialog, and revokes', async ({
   browser
 }) => {
-  const alice = await logIn(browser, 'alice');
-  await openLab(alice, 'alice');
+  const alice = await hub.logIn(browser, 'alice');
+  await hub.openLab(alice, 'alice');
   await expect(
     alice.locator('#jp-top-bar').getByRole('button', { name: 'Share' })
   ).toBeVisible();
@@ -83,8 +46,8 @@ test('alice shares with bob at view from the dialog, and revokes', async ({
   ).toBeVisible();
   await screenshot(alice, 'share-dialog-hub.png', true);
 
-  const bob = await logIn(browser, 'bob');
-  await openLab(bob, 'alice');
+  const bob = await hub.logIn(browser, 'bob');
+  await hub.openLab(bob, 'alice');
   await expect(bob.locator('.jp-CapellaShare-guestBadge')).toContainText(
     'View only'
   );
