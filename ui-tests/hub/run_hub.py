@@ -15,6 +15,7 @@ TESTS = Path(__file__).resolve().parents[2] / "tests"
 sys.path.insert(0, str(TESTS))
 
 from live_hub import PASSWORD, LiveHub  # noqa: E402
+from quiet import quiet_lab  # noqa: E402
 
 CONFIG = (TESTS.parent / "docs" / "jupyterhub_config.py").read_text()
 
@@ -28,6 +29,7 @@ def main() -> None:
     signal.signal(signal.SIGINT, _stop)
     with tempfile.TemporaryDirectory(prefix="capella-ui-hub-") as workdir:
         hub = LiveHub(Path(workdir), CONFIG)
+        quiet_lab(Path(workdir))
         hub.start()
         try:
             hub.start_server("alice")

@@ -21,6 +21,7 @@ sys.path.insert(0, str(TESTS))
 
 from live_hub import PASSWORD  # noqa: E402
 from live_registry import LiveRegistryHub  # noqa: E402
+from quiet import quiet_lab  # noqa: E402
 from test_platform_shares import HOOK_CONFIG, SHARE, Lab  # noqa: E402
 
 NOTEBOOK = "brew.ipynb"
@@ -43,13 +44,6 @@ def _notebook() -> dict:
         "nbformat": 4,
         "nbformat_minor": 5,
     }
-
-
-def _quiet_lab(workdir: Path) -> None:
-    """No "Jupyter news?" toast over the pictures (the servers share this config folder)."""
-    folder = workdir / "config" / "lab" / "user-settings" / "@jupyterlab" / "apputils-extension"
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false"}))
 
 
 def _expect(response: requests.Response, status: int) -> None:
@@ -85,7 +79,7 @@ def main() -> None:
         workdir = Path(folder)
         config = HOOK_CONFIG.format(storage_root=str(workdir / "shares"))
         hub = LiveRegistryHub(workdir, f"sqlite:///{workdir / 'registry.sqlite'}", config)
-        _quiet_lab(workdir)
+        quiet_lab(workdir)
         hub.start()
         try:
             prepare(hub)
