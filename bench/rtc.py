@@ -3,12 +3,19 @@
 One server runs both document websockets side by side on the same rooms: the
 guarded one at ``api/collaboration/room/`` and jupyter-collaboration's own handler,
 unchanged, at ``bench/stock-room/`` (added by this file, loaded as a server
-extension). An edit guest (a link token) sends small document updates as fast as it
-can; the owner, connected through the same kind of socket, receives them. The figure
-is updates per second until the owner has them all; rounds alternate between the
-two sockets and the medians are compared.
+extension). The documents lie in a read-write project share, next to a read-only
+one, so the guard does all its work on each update. An edit guest (a link token)
+sends small document updates as fast as it can; the owner, connected through the
+same kind of socket, receives them. Each round gives updates per second until the
+owner has them all, and the server's CPU time per update (all its threads, from
+``/proc``: less swayed than wall time by whatever else the machine runs). Rounds
+alternate between the two sockets; the report gives min, median and max of each
+side, how many pairs the guarded round lost, and the guard's cost per update (the
+median of the pairs' differences).
 
 Run: python bench/rtc.py [updates per round] [rounds]
+With CAPELLA_BENCH_PROFILE=<file>, the server profiles itself (cProfile) and
+writes the statistics to that file when it stops.
 """
 
 from __future__ import annotations
@@ -23,14 +30,17 @@ import sys
 import tempfile
 import time
 import urllib.request
+from dataclasses import dataclass
 
-from server import free_port
+from server import cpu_ns, free_port
 
 TOKEN = "bench-token"
 STOCK_ROUTE = "bench/stock-room"
 GUARDED_ROUTE = "api/collaboration/room"
 #: Seconds a room outlives its last client; short, so finished rooms cost nothing.
 CLEANUP_DELAY = 0.5
+#: When set, the server profiles itself (cProfile) and writes the statistics there.
+PROFILE_VARIABLE = "CAPELLA_BENCH_PROFILE"
 
 
 # -- the server side: jupyter-collaboration's handler, unguarded, on a route of its own --
@@ -45,6 +55,9 @@ def _load_jupyter_server_extension(serverapp) -> None:
     from jupyter_server_ydoc.handlers import YDocWebSocketHandler
     from tornado.ioloop import IOLoop
 
+    if os.environ.get(PROFILE_VARIABLE):
+        _profile(os.environ[PROFILE_VARIABLE])
+
     def add_stock_route() -> None:
         # jupyter-collaboration's room route, found once every extension has loaded
         for host in serverapp.web_app.default_router.rules:
@@ -58,6 +71,22 @@ def _load_jupyter_server_extension(serverapp) -> None:
         raise RuntimeError("jupyter-collaboration's room route was not found")
 
     IOLoop.current().add_callback(add_stock_route)
+
+
+def _profile(path: str) -> None:
+    """Profile the server until it is told to stop, then write the statistics to ``path``."""
+    import cProfile
+    import signal
+
+    profiler = cProfile.Profile()
+
+    def stop(*_: object) -> None:
+        profiler.disable()
+        profiler.dump_stats(path)
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    profiler.enable()
 
 
 # -- the client side ---------------------------------------------------------------------
@@ -141,10 +170,16 @@ async def connect(ws_base: str, route: str, room: str, session: str, token: str)
     return client
 
 
+@dataclass
+class Round:
+    rate: float  # updates per second, sent until received
+    cpu_us: float  # server CPU microseconds per update
+
+
 async def measure(
-    base: str, ws_base: str, route: str, guest_token: str, path: str, updates: int
-) -> float:
-    """Updates per second from an edit guest to the owner through ``route``."""
+    base: str, ws_base: str, route: str, guest_token: str, path: str, updates: int, pid: int
+) -> Round:
+    """One round of ``updates`` from an edit guest to the owner through ``route``."""
     session = call(
         base,
         f"api/collaboration/session/{path}",
@@ -157,14 +192,16 @@ async def measure(
     await guest.wait_for_length(owner.source_length())
     target = owner.source_length() + updates
     messages = [guest.edit() for _ in range(updates)]
+    cpu = cpu_ns(pid)
     started = time.perf_counter()
     for message in messages:
         await guest.connection.write_message(message, binary=True)
     await owner.wait_for_length(target)
     elapsed = time.perf_counter() - started
+    cpu = cpu_ns(pid) - cpu
     owner.close()
     guest.close()
-    return updates / elapsed
+    return Round(updates / elapsed, cpu / 1000 / updates)
 
 
 def notebook(path: str) -> None:
@@ -179,26 +216,67 @@ def notebook(path: str) -> None:
         json.dump(content, file)
 
 
-async def run(base: str, ws_base: str, root: str, updates: int, rounds: int) -> None:
+def shares(base: str) -> str:
+    """Two project shares, as on a platform: a read-write one the documents are
+    edited in (its path is returned) and a read-only one, so the guard's read-only
+    check does all its work on every update."""
+    for model, permission in (("Read only", "read-only"), ("Read write", "read-write")):
+        body = {"project": "Bench", "model": model, "permission": permission}
+        share = call(base, "api/capella-share/shares", "POST", body)
+    return str(share["path"])
+
+
+def spread(values: list[float], digits: int = 0) -> str:
+    return "  ".join(
+        f"{figure:9.{digits}f}" for figure in (min(values), statistics.median(values), max(values))
+    )
+
+
+def report(updates: int, figures: dict[str, list[Round]]) -> dict[str, float]:
+    """Print the figures of every round side by side; return the summary."""
+    stock, guarded = figures["stock"], figures["guarded"]
+    pairs = list(zip(stock, guarded, strict=True))
+    print()
+    print(f"{updates} updates per round, {len(pairs)} rounds; stock and guarded alternate")
+    print(f"{'':34s}{'min':>9s}  {'median':>9s}  {'max':>9s}")
+    for name, rounds in figures.items():
+        print(f"updates/s, {name:23s} {spread([r.rate for r in rounds])}")
+    for name, rounds in figures.items():
+        print(f"server CPU us/update, {name:12s} {spread([r.cpu_us for r in rounds], 1)}")
+    slower = sum(g.rate < s.rate for s, g in pairs)
+    costlier = sum(g.cpu_us > s.cpu_us for s, g in pairs)
+    ratio = statistics.median(r.rate for r in guarded) / statistics.median(r.rate for r in stock)
+    cpu_cost = statistics.median(g.cpu_us - s.cpu_us for s, g in pairs)
+    wall_cost = statistics.median(1e6 / g.rate - 1e6 / s.rate for s, g in pairs)
+    print(f"ratio guarded / stock (median updates/s)  : {ratio:.2f}")
+    print(f"pairs where guarded was slower            : {slower} of {len(pairs)}")
+    print(f"pairs where guarded used more server CPU  : {costlier} of {len(pairs)}")
+    print(f"the guard's cost per update, median pair  : {cpu_cost:+.1f} us server CPU, ", end="")
+    print(f"{wall_cost:+.1f} us wall")
+    return {"ratio": ratio, "cpu_us_per_update": cpu_cost, "wall_us_per_update": wall_cost}
+
+
+async def run(
+    base: str, ws_base: str, root: str, updates: int, rounds: int, pid: int
+) -> dict[str, float]:
     link = call(base, "api/capella-share/links", "POST", {"permission": "edit", "expires_in": None})
-    figures: dict[str, list[float]] = {"stock": [], "guarded": []}
+    folder = shares(base)
+    figures: dict[str, list[Round]] = {"stock": [], "guarded": []}
     sockets = [("stock", STOCK_ROUTE), ("guarded", GUARDED_ROUTE)]
     for index in range(rounds):
         # each goes first in every other round, so neither gains from the order
         for name, route in sockets if index % 2 == 0 else sockets[::-1]:
             # a fresh document each time, so neither side inherits a longer history
-            path = f"bench-{name}-{index}.ipynb"
+            path = f"{folder}/bench-{name}-{index}.ipynb"
             notebook(os.path.join(root, path))
-            rate = await measure(base, ws_base, route, link["token"], path, updates)
-            figures[name].append(rate)
-            print(f"round {index + 1}: {name:8s} {rate:9.0f} updates/s")
+            figure = await measure(base, ws_base, route, link["token"], path, updates, pid)
+            figures[name].append(figure)
+            print(
+                f"round {index + 1}: {name:8s} {figure.rate:9.0f} updates/s "
+                f"{figure.cpu_us:7.1f} us server CPU/update"
+            )
             await asyncio.sleep(CLEANUP_DELAY * 2)  # the room is gone before the next one
-    stock, guarded = (statistics.median(figures[name]) for name in ("stock", "guarded"))
-    print()
-    print(f"{updates} updates per round, {rounds} rounds, median updates/s")
-    print(f"stock jupyter-collaboration : {stock:9.0f}")
-    print(f"through capella-share guard : {guarded:9.0f}")
-    print(f"ratio guarded / stock       : {guarded / stock:9.2f}")
+    return report(updates, figures)
 
 
 def main() -> None:
@@ -265,7 +343,7 @@ def main() -> None:
         else:
             sys.exit(f"the server did not start; see {log.name}")
         print(f"server: {base} (log: {log.name})")
-        asyncio.run(run(base, ws_base, root, updates, rounds))
+        asyncio.run(run(base, ws_base, root, updates, rounds, server.pid))
     finally:
         server.terminate()
         try:

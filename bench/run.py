@@ -30,11 +30,16 @@ def rows(results: dict) -> list[tuple[str, str, str]]:
     """(figure, value, baseline / note) for the table."""
     table: list[tuple[str, str, str]] = []
     for name, figures in results.get("contents", {}).items():
+        low, high = figures["quartiles"]
+        cpu_low, cpu_high = figures["cpu_quartiles"]
         table.append(
             (
                 f"Contents: {name}",
                 f"{figures['enabled_req_s']:.1f} req/s",
-                f"disabled {figures['disabled_req_s']:.1f} req/s, ratio {figures['ratio']:.2f}",
+                f"disabled {figures['disabled_req_s']:.1f} req/s, ratio {figures['ratio']:.2f} "
+                f"({low:.2f}-{high:.2f}, slower in {figures['rounds_slower']} of "
+                f"{figures['rounds']}); server CPU ratio {figures['cpu_ratio']:.2f} "
+                f"({cpu_low:.2f}-{cpu_high:.2f})",
             )
         )
     if "revocation" in results:
@@ -92,10 +97,20 @@ def rows(results: dict) -> list[tuple[str, str, str]]:
         stress = results["load"]
         table.append(
             (
-                f"Load: {stress['guests']} guests, {stress['duration_s']:.0f} s",
+                f"Load: {stress['guests']} guests, {stress['runs']} x {stress['duration_s']:.0f} s",
                 f"{stress['errors']} errors",
                 f"{stress['requests']} requests, p50 {stress['p50_ms']:.1f} ms, "
                 f"p99 {stress['p99_ms']:.1f} ms",
+            )
+        )
+        base = stress["baseline"]
+        table.append(
+            (
+                "Load: p99 of what both poll, without capella-share",
+                f"{stress['common_p99_ms']:.1f} ms",
+                f"without {base['common_p99_ms']:.1f} ms, ratio {stress['common_p99_ratio']:.2f}; "
+                f"p50 {stress['common_p50_ms']:.1f} vs {base['common_p50_ms']:.1f} ms "
+                f"({base['errors']} errors without)",
             )
         )
         table.append(

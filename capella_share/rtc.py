@@ -17,21 +17,21 @@ claims to be. From a guest, the guard drops awareness messages over
 socket announced first, and sets the name fields of each state to the guest's own.
 
 Merging a fork back into its document (``DELETE api/collaboration/fork/<id>?merge=true``)
-writes the document too, and is guarded the same way. Asking for a document's room
-(``PUT api/collaboration/session/<path>``) only looks the file's id up, yet its verb
-makes the Authorizer ask for ``write``: it is asked for ``read``, so that those who
-may only read can follow a document live.
+writes the document too, and is guarded the same way. (Asking for a document's room,
+``PUT api/collaboration/session/<path>``, only looks the file's id up: the policy's
+ROUTE_ACTIONS judges it a read.) The shapes of jupyter-collaboration relied on here
+are functions of :mod:`capella_share.upstream`.
 """
 
 from __future__ import annotations
 
 import json
+import time
 import typing as t
 
-from jupyter_server.utils import ensure_async
 from tornado import web
 
-from . import policy
+from . import policy, upstream
 from .base import SHARES_SETTING
 from .identity import principal_of
 
@@ -156,16 +156,15 @@ def as_user(state: str, user: t.Any) -> str | None:
 
 
 def message_kind(message: t.Any) -> tuple[int, int | None] | None:
-    """(type, sync step or None) of a Yjs message; None when it cannot be read."""
+    """(type, sync step or None) of a Yjs message; None when it cannot be read
+    (a sync message cut before its step included)."""
     if not isinstance(message, bytes | bytearray | memoryview) or not message:
         return None
-    from pycrdt import Decoder
-
+    reader = _Reader(bytes(message))
     try:
-        decoder = Decoder(bytes(message))
-        kind = decoder.read_var_uint()
-        return (kind, decoder.read_var_uint() if kind == SYNC else None)
-    except Exception:
+        kind = reader.var_uint()
+        return (kind, reader.var_uint() if kind == SYNC else None)
+    except ValueError:
         return None
 
 
@@ -185,26 +184,54 @@ def _is_save_request(message: bytes) -> int | None:
 def _document_room(room_id: str) -> str | None:
     """The id of the document room ``room_id`` stands for (a fork stands for the
     document it was forked from); None for rooms that hold no file (awareness)."""
-    from jupyter_server_ydoc.handlers import FORK_ROOMS
-
-    fork = FORK_ROOMS.get(room_id)
-    if fork is not None:
-        room_id = fork["root_roomid"]
+    room_id = upstream.document_of_fork(room_id)
     return room_id if room_id.count(":") >= 2 else None
 
 
-def may_write(handler: web.RequestHandler, room_id: str) -> bool:
-    """Whether the handler's user may change what ``room_id`` holds."""
+#: Seconds a socket's document path is reused. A document moved meanwhile is
+#: judged by its old place for at most that long; a move into a read-only share
+#: is refused anyway, so this matters only for a share switched to read-only in
+#: that fraction of a second after a document was moved into it.
+PATH_LIFETIME = 0.25
+
+
+class DocumentPath:
+    """Where a socket's document is, as the file id manager says, asked again once
+    :data:`PATH_LIFETIME` has passed: the lookup (a database query) would otherwise
+    cost more than the rest of the guard for each of a burst of updates. Whether
+    that path may be written is still asked on every message."""
+
+    def __init__(self) -> None:
+        self.document = ""
+        self.path: str | None = None
+        self.until = 0.0
+
+    def of(self, handler: web.RequestHandler, document: str) -> str | None:
+        now = time.monotonic()
+        if document != self.document or now >= self.until:
+            self.path = _path_of(handler, document)
+            self.document, self.until = document, now + PATH_LIFETIME
+        return self.path
+
+
+def _path_of(handler: web.RequestHandler, document: str) -> str | None:
+    """The path of the file of the document room ``document`` (None if unknown)."""
     from jupyter_server_ydoc.utils import decode_file_path
 
+    _, _, file_id = decode_file_path(document)
+    return t.cast("str | None", handler.settings["file_id_manager"].get_path(file_id))
+
+
+def may_write(handler: web.RequestHandler, room_id: str, known: DocumentPath | None = None) -> bool:
+    """Whether the handler's user may change what ``room_id`` holds (``known``:
+    the socket's recent lookups of its document's path)."""
     principal = principal_of(handler.current_user)
     shares = handler.settings.get(SHARES_SETTING)
     read_only = policy.nothing_read_only if shares is None else shares.is_read_only
     document = _document_room(room_id)
     if document is None:
         return policy.allows(principal, policy.WRITE, "contents")
-    _, _, file_id = decode_file_path(document)
-    path = handler.settings["file_id_manager"].get_path(file_id)
+    path = _path_of(handler, document) if known is None else known.of(handler, document)
     # a file the id manager lost track of (deleted or moved outside the server) is
     # judged by the principal's own rights, as it lies in no share any more
     return policy.allows(principal, policy.WRITE, "contents", path and path.strip("/"), read_only)
@@ -218,6 +245,7 @@ def guard_document_socket(cls: type[web.RequestHandler]) -> type[web.RequestHand
         _capella_dropped = 0
         _capella_noted: frozenset[str] = frozenset()
         _capella_client_ids: frozenset[int] = frozenset()
+        _capella_document: DocumentPath | None = None
 
         async def on_message(self, message: t.Any) -> t.Any:
             kind = message_kind(message)
@@ -225,20 +253,24 @@ def guard_document_socket(cls: type[web.RequestHandler]) -> type[web.RequestHand
                 message = self._capella_awareness(message)
                 if message is None:
                     return None
-            if kind in _HARMLESS or may_write(self, self._room_id):
+            if kind in _HARMLESS:
+                return await super().on_message(message)
+            if self._capella_document is None:
+                self._capella_document = DocumentPath()
+            if may_write(self, upstream.room_of(self), self._capella_document):
                 return await super().on_message(message)
             self._capella_dropped += 1
             if self._capella_dropped == 1:
                 self.log.info(
                     "capella-share: %s may not write %s; its document changes are dropped",
                     getattr(self.current_user, "username", "?"),
-                    self._room_id,
+                    upstream.room_of(self),
                 )
             save_id = _is_save_request(message)
             if save_id is not None:
                 # answer as the handler does when a save fails, so the client is not left waiting
                 reply = {"type": "save", "responseTo": save_id, "status": "failed"}
-                await self.send(self._encode_json_message(reply))
+                await self.send(upstream.raw_message(reply))
             return None
 
         def _capella_awareness(self, message: bytes) -> bytes | None:
@@ -261,7 +293,7 @@ def guard_document_socket(cls: type[web.RequestHandler]) -> type[web.RequestHand
                     self._capella_note("malformed awareness messages")
                     return None
                 return message
-            holders = _AWARENESS_HOLDERS.setdefault(self._room_id, {})
+            holders = _AWARENESS_HOLDERS.setdefault(upstream.room_of(self), {})
             # the room's own awareness (the server's client id) is nobody's to change
             room_awareness = getattr(getattr(self, "room", None), "awareness", None)
             server_id = getattr(room_awareness, "client_id", None)
@@ -296,7 +328,7 @@ def guard_document_socket(cls: type[web.RequestHandler]) -> type[web.RequestHand
                 "capella-share: %s sends %s in %s; they are dropped",
                 getattr(self.current_user, "username", "?"),
                 what,
-                self._room_id,
+                upstream.room_of(self),
             )
 
         def on_close(self) -> None:
@@ -304,12 +336,12 @@ def guard_document_socket(cls: type[web.RequestHandler]) -> type[web.RequestHand
                 super().on_close()
             finally:
                 # its client ids are free again (a reconnecting client announces them anew)
-                holders = _AWARENESS_HOLDERS.get(self._room_id, {})
+                holders = _AWARENESS_HOLDERS.get(upstream.room_of(self), {})
                 for client_id in self._capella_client_ids:
                     if holders.get(client_id) is self:
                         del holders[client_id]
                 if not holders:
-                    _AWARENESS_HOLDERS.pop(self._room_id, None)
+                    _AWARENESS_HOLDERS.pop(upstream.room_of(self), None)
 
     GuardedYDocWebSocketHandler.__name__ = cls.__name__
     GuardedYDocWebSocketHandler.__qualname__ = cls.__name__
@@ -333,31 +365,3 @@ def guard_fork_merge(cls: type[web.RequestHandler]) -> type[web.RequestHandler]:
     GuardedDocForkHandler.__qualname__ = cls.__name__
     GuardedDocForkHandler.__module__ = __name__
     return GuardedDocForkHandler
-
-
-def guard_session_request(cls: type[web.RequestHandler]) -> type[web.RequestHandler]:
-    """``DocSessionHandler`` whose PUT asks the Authorizer for ``read`` on
-    ``contents``: it creates no file, it names the room of an existing one."""
-    lookup = _undecorated(cls.put)  # type:ignore[attr-defined]
-
-    class GuardedDocSessionHandler(cls):  # type:ignore[valid-type,misc]
-        @web.authenticated
-        async def put(self, path: str) -> t.Any:
-            allowed = await ensure_async(
-                self.authorizer.is_authorized(self, self.current_user, policy.READ, "contents")
-            )
-            if not allowed:
-                raise web.HTTPError(403, "You may not read this document.")
-            return await lookup(self, path)
-
-    GuardedDocSessionHandler.__name__ = cls.__name__
-    GuardedDocSessionHandler.__qualname__ = cls.__name__
-    GuardedDocSessionHandler.__module__ = __name__
-    return GuardedDocSessionHandler
-
-
-def _undecorated(method: t.Callable) -> t.Callable:
-    """``method`` without its decorators (``@web.authenticated``, ``@authorized``)."""
-    while hasattr(method, "__wrapped__"):
-        method = method.__wrapped__
-    return method

@@ -20,6 +20,7 @@ and then fail.
 
 from __future__ import annotations
 
+import contextvars
 import errno
 import inspect
 import os
@@ -47,6 +48,46 @@ def _after(result: t.Any, then: t.Callable[[t.Any], t.Any]) -> t.Any:
 
         return finish()
     return then(result)
+
+
+#: The folder whose listing the running request is making: the models of its
+#: entries are marked together with it, once it is made.
+_LISTED: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "capella_share_listed", default=None
+)
+
+
+def _in_listing(path: t.Any) -> bool:
+    """Whether ``path`` names an entry of the folder being listed: jupyter_server
+    joins the folder's checked path and a name it read from the disk, which no
+    check of ours would refuse."""
+    folder = _LISTED.get()
+    if folder is None or not isinstance(path, str):
+        return False
+    parent, _, name = path.strip("/").rpartition("/")
+    return parent == folder and name not in ("", ".", "..")
+
+
+def _listing(folder: str, call: t.Callable[[], t.Any], then: t.Callable[[t.Any], t.Any]) -> t.Any:
+    """``then(call())``, with ``folder`` named as the one being listed while the
+    manager makes the model (in the task that awaits it, when it is awaitable)."""
+    token = _LISTED.set(folder)
+    try:
+        result = call()
+    finally:
+        _LISTED.reset(token)
+    if not inspect.isawaitable(result):
+        return then(result)
+
+    async def listed() -> t.Any:
+        token = _LISTED.set(folder)
+        try:
+            model = await result
+        finally:
+            _LISTED.reset(token)
+        return then(model)
+
+    return listed()
 
 
 #: What the file system says when it will not let anything be written there.
@@ -214,17 +255,65 @@ class ReadOnlyShareGuardMixin:
         return note
 
     def _mark(self, model: t.Any) -> t.Any:
-        """``writable: false`` for what the requesting principal may not write."""
-        if not isinstance(model, dict) or not model.get("writable"):
+        """``writable: false`` for what the requesting principal may not write; the
+        entries of a folder's listing are judged with it (:meth:`_mark_entries`)."""
+        if not isinstance(model, dict):
             return model
         principal = current_principal.get()
-        if not policy.allows(principal, policy.WRITE, "contents", model["path"], self._read_only):
+        path = model["path"]
+        writable = policy.allows(principal, policy.WRITE, "contents", path, self._read_only)
+        if not writable:
             model["writable"] = False
-            if model.get("type") == "directory" and isinstance(model.get("content"), list):
-                for child in model["content"]:
-                    if isinstance(child, dict):
-                        child["writable"] = False
+        if model.get("type") == "directory" and isinstance(model.get("content"), list):
+            self._mark_entries(principal, path, writable, model["content"])
         return model
+
+    def _mark_entries(
+        self, principal: policy.Principal, folder: str, writable: bool, entries: list[t.Any]
+    ) -> None:
+        """Mark the entries of ``folder`` at once rather than resolving each one's
+        real path. Nothing in a folder the principal may not write is writable. In
+        one it may, an entry that is no symbolic link lies where its name says, so
+        it is in a read-only share only if it is one's root: only those entries and
+        symbolic links (which may point into one) are judged on their own."""
+        models = [entry for entry in entries if isinstance(entry, dict) and entry.get("writable")]
+        if not writable:
+            for entry in models:
+                entry["writable"] = False
+            return
+        provider, root = self.share_provider, getattr(self, "root_dir", None)
+        if provider is None or not models:
+            return  # no share, nothing read-only: the folder's answer is its entries'
+        own = self._entries_on_their_own(provider, root, folder)
+        for entry in models:
+            name = entry.get("name")
+            alone = own is None or name not in own[1] or name in own[0]
+            read_only = self._read_only if alone else policy.nothing_read_only
+            if not policy.allows(principal, policy.WRITE, "contents", entry["path"], read_only):
+                entry["writable"] = False
+
+    @staticmethod
+    def _entries_on_their_own(
+        provider: ShareProvider, root: str | None, folder: str
+    ) -> tuple[set[str], set[str]] | None:
+        """(names of ``folder``'s entries judged on their own: symbolic links and
+        read-only share roots or the folders above one, names of its other entries);
+        None when the folder cannot be read: then every entry is judged alone."""
+        if not root:
+            return None
+        os_folder = os.path.join(root, folder)
+        try:
+            with os.scandir(os_folder) as found:
+                kinds = {entry.name: entry.is_symlink() for entry in found}
+        except OSError:
+            return None
+        real = os.path.realpath(os_folder)
+        alone = {name for name, link in kinds.items() if link}
+        for share in provider.read_only_shares_under(folder):
+            below = os.path.relpath(os.path.realpath(provider.os_path(share)), real)
+            if below != ".":
+                alone.add(below.split(os.sep, 1)[0])
+        return alone, set(kinds) - alone
 
     def _check_target(self, model: t.Any, path: str) -> t.Any:
         """A 404 when the folder to save in is missing, a 409 when a file would take
@@ -278,8 +367,14 @@ class ReadOnlyShareGuardMixin:
 
     # -- reading ---------------------------------------------------------------------------
     def get(self, path: str, *args: t.Any, **kwargs: t.Any) -> t.Any:
-        check_path(path, READ)
-        return _after(super().get(path, *args, **kwargs), self._mark)  # type:ignore[misc]
+        got = super().get  # type:ignore[misc]
+        content = args[0] if args else kwargs.get("content", True)
+        if not content and _in_listing(path):
+            return got(path, *args, **kwargs)  # marked with the listing it is part of
+        checked = check_path(path, READ)
+        if content:
+            return _listing(checked, lambda: got(path, *args, **kwargs), self._mark)
+        return _after(got(path, *args, **kwargs), self._mark)
 
     def file_exists(self, path: str = "") -> t.Any:
         check_path(path, READ)
@@ -290,7 +385,8 @@ class ReadOnlyShareGuardMixin:
         return super().dir_exists(path)  # type:ignore[misc]
 
     def exists(self, path: str) -> t.Any:
-        check_path(path, READ)
+        if not _in_listing(path):
+            check_path(path, READ)
         return super().exists(path)  # type:ignore[misc]
 
     def is_hidden(self, path: str) -> t.Any:
@@ -306,7 +402,7 @@ class ReadOnlyShareGuardMixin:
         check_path(path, READ)
         return super().trust_notebook(path)  # type:ignore[misc]
 
-    def get_extra_handlers(self) -> list[tuple]:
+    def get_extra_handlers(self) -> list[tuple[str, t.Any, dict[str, t.Any]]]:
         """``files/<path>`` with its path checked like every other."""
         return [
             (pattern, path_checked_files_handler(handler), *rest)
@@ -314,7 +410,7 @@ class ReadOnlyShareGuardMixin:
         ]
 
     # -- every write -----------------------------------------------------------------------
-    def save(self, model: dict, path: str = "") -> t.Any:
+    def save(self, model: dict[str, t.Any], path: str = "") -> t.Any:
         check_path(path, CREATE)
         self._refuse_write(path, "save")
         save = super().save  # type:ignore[misc]
@@ -333,7 +429,7 @@ class ReadOnlyShareGuardMixin:
             "create a file in", path, lambda: new_untitled(path, *args, **kwargs)
         )
 
-    def new(self, model: dict | None = None, path: str = "") -> t.Any:
+    def new(self, model: dict[str, t.Any] | None = None, path: str = "") -> t.Any:
         check_path(path, CREATE)
         self._refuse_write(path, "create")
         new = super().new  # type:ignore[misc]
@@ -380,7 +476,7 @@ class ReadOnlyShareGuardMixin:
         rename_file = super().rename_file  # type:ignore[misc]
         return self._os_refusals("move", old_path, lambda: rename_file(old_path, new_path))
 
-    def update(self, model: dict, path: str) -> t.Any:
+    def update(self, model: dict[str, t.Any], path: str) -> t.Any:
         path = check_path(path, CHANGE)
         if not isinstance(model, dict):
             raise web.HTTPError(
@@ -409,7 +505,7 @@ class ReadOnlyShareGuardMixin:
         restore = super().restore_checkpoint  # type:ignore[misc]
         listing = super().list_checkpoints  # type:ignore[misc]
 
-        def known(checkpoints: list[dict]) -> t.Any:
+        def known(checkpoints: list[dict[str, t.Any]]) -> t.Any:
             if checkpoint_id not in {checkpoint.get("id") for checkpoint in checkpoints}:
                 raise web.HTTPError(404, f"{path!r} has no checkpoint {checkpoint_id!r}.")
             restored = self._os_refusals(
