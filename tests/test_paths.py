@@ -7,6 +7,7 @@ so double-encoded forms reach the server as an attacker would send them.
 from __future__ import annotations
 
 import json
+import os
 import urllib.parse
 
 import pytest
@@ -264,3 +265,24 @@ async def test_files_still_serves_guests_and_refuses_bad_paths(
     for form in ("x%00.txt", "..%2fx.txt", "%2e%2e/x.txt", "./data.txt"):
         refused = await raw_fetch("GET", f"files/{tree['ro']}/{form}", None, guest)
         assert refused.code == 400, (form, refused.code, refused.body[:200])
+
+
+def test_real_path_agrees_with_realpath(tmp_path):
+    """The kernel's answer for a path is realpath's, through links and for missing ones."""
+    from capella_share.shares.provider import real_path
+
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "a" / "b" / "file.txt").write_text("x")
+    (tmp_path / "link").symlink_to(tmp_path / "a")
+    (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
+    for name in (
+        "a/b/file.txt",
+        "link/b/file.txt",
+        "link/b/../b",
+        "a/missing/deeper",
+        "dangling",
+        "dangling/x",
+        "link/b/file.txt/..",
+    ):
+        path = str(tmp_path / name)
+        assert real_path(path) == os.path.realpath(path), name
