@@ -9,8 +9,9 @@ app turns guest access off when one is not (links refused, guests nobody), so an
 upgrade that moved something leaves guests out, never in: the owner's own use
 goes on.
 
-Checked against: tornado 6.4-6.5, jupyter_server 2.14-2.21, jupyterlab_server
-2.27, jupyter-collaboration 4-5 (jupyter_server_ydoc 2-3), JupyterHub 5.2-6.1.
+Checked against (the ranges pyproject.toml declares; CI tests the oldest and the
+newest): tornado 6.4-6.6, jupyter_server 2.18-2.21, jupyterlab_server 2.28,
+jupyter-collaboration 4.1-5 (jupyter_server_ydoc 2.4.2-3), JupyterHub 5.2-6.1.
 """
 
 from __future__ import annotations
@@ -111,7 +112,7 @@ def _source_mentions(function: t.Any, *names: str) -> bool:
 def extension_link_hook() -> str:
     """The name of ExtensionApp's hook run when the server links an extension,
     before it builds its identity provider, authorizer and managers (jupyter_server
-    2.14-2.21: the extension manager calls it; no public hook runs that early, and
+    2.18-2.21: the extension manager calls it; no public hook runs that early, and
     ours must put its classes in front of the configured ones then)."""
     return "_link_jupyter_server_extension"
 
@@ -135,7 +136,7 @@ def compose_instance(instance: t.Any, mixin: type) -> None:
     """Put ``mixin`` in front of the class of a manager the server already made.
 
     The kernel manager's class depends on the server's gateway settings, known only
-    once the server has made it (jupyter_server 2.14-2.21, ``init_configurables``);
+    once the server has made it (jupyter_server 2.18-2.21, ``init_configurables``);
     its instance is what the handlers and the other extensions hold."""
     instance.__class__ = composed(mixin, type(instance))
 
@@ -156,7 +157,7 @@ def _check_identity_provider(serverapp: t.Any) -> str | None:
 
 def routed_handlers(router: t.Any) -> t.Iterator[tuple[t.Any, type[web.RequestHandler]]]:
     """Every (rule, handler class) of a tornado router, nested routers included.
-    tornado 6.4-6.5 reads ``rule.target`` at each request, so replacing it changes
+    tornado 6.4-6.6 reads ``rule.target`` at each request, so replacing it changes
     what serves the route (``Application.add_handlers`` documents no other way)."""
     for rule in getattr(router, "rules", []):
         target = rule.target
@@ -198,7 +199,7 @@ def _check_routes(serverapp: t.Any) -> str | None:
 
 
 def is_finished(handler: web.RequestHandler) -> bool:
-    """Whether a handler has answered. tornado 6.4-6.5 keeps it in ``_finished``
+    """Whether a handler has answered. tornado 6.4-6.6 keeps it in ``_finished``
     and offers no public way to ask."""
     return bool(handler._finished)
 
@@ -219,14 +220,14 @@ def _check_tornado(serverapp: t.Any) -> str | None:
 
 
 def page_config_hook_key() -> str:
-    """The web app setting jupyterlab_server 2.27 calls on every Lab page's config
+    """The web app setting jupyterlab_server 2.28 calls on every Lab page's config
     (``LabConfig``'s ``page_config_hook``): the one place a guest's page is made."""
     return "page_config_hook"
 
 
 def workspaces_of(handler: web.RequestHandler, folder: str | None = None) -> str:
     """The folder a workspaces handler stores in; with ``folder``, first point it
-    there. jupyterlab_server 2.27's ``WorkspacesHandler`` keeps a
+    there. jupyterlab_server 2.28's ``WorkspacesHandler`` keeps a
     ``WorkspacesManager`` in ``self.manager``, given by ``initialize``; no
     setting chooses it per request."""
     from jupyterlab_server.workspaces_handler import WorkspacesManager
@@ -320,7 +321,7 @@ def terminal_manager(settings: dict[str, t.Any]) -> t.Any:
 
 
 def kernel_socket_handlers(router: Router) -> list[type]:
-    """The handler classes of the kernel websocket routes (jupyter_server 2.14-2.21:
+    """The handler classes of the kernel websocket routes (jupyter_server 2.18-2.21:
     ``KernelWebsocketHandler`` at ``api/kernels/<id>/channels``)."""
     from jupyter_server.services.kernels.websocket import KernelWebsocketHandler
 
@@ -330,7 +331,7 @@ def kernel_socket_handlers(router: Router) -> list[type]:
 def sent_header(handler: t.Any, message: t.Any) -> dict[str, t.Any] | None:
     """The header of a message a client sent over a kernel websocket, or None.
 
-    jupyter_server 2.14-2.21 read three wire forms (``ZMQChannelsWebsocketConnection.
+    jupyter_server 2.18-2.21 read three wire forms (``ZMQChannelsWebsocketConnection.
     handle_incoming_message``): under the "v1.kernel.websocket.jupyter.org"
     subprotocol, binary offsets then channel, header, parent header, metadata and
     content, each packed by the connection's session; otherwise JSON text, or the

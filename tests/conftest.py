@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import threading
 import typing as t
 from pathlib import Path
 
@@ -240,3 +241,14 @@ def make_share(shares_api):
         return response.json()
 
     return _make
+
+
+def pytest_unconfigure(config):
+    """Let the interpreter exit. AnyIO stops its worker threads when their event
+    loop's root task ends; a test server's loop closed another way leaves them
+    waiting for work, and Python waits for such threads at exit (a run was seen
+    to hang after its summary). A None in a worker's queue is its stop command."""
+    for thread in threading.enumerate():
+        work = getattr(thread, "queue", None)
+        if thread.name == "AnyIO worker thread" and work is not None:
+            work.put(None)

@@ -66,10 +66,17 @@ def kube_api(tmp_path_factory):
     standin.start()
     config = tmp_path_factory.mktemp("kube") / "config"
     config.write_text(standin.kubeconfig())
+    # kubernetes_asyncio reads KUBECONFIG once, when first imported (which another
+    # test module may have done already): point both at the stand-in
+    from kubernetes_asyncio.config import kube_config
+
     previous = os.environ.get("KUBECONFIG")
+    previous_default = kube_config.KUBE_CONFIG_DEFAULT_LOCATION
     os.environ["KUBECONFIG"] = str(config)
+    kube_config.KUBE_CONFIG_DEFAULT_LOCATION = str(config)
     yield standin
     standin.stop()
+    kube_config.KUBE_CONFIG_DEFAULT_LOCATION = previous_default
     if previous is None:
         os.environ.pop("KUBECONFIG", None)
     else:
