@@ -2,6 +2,8 @@ import { nullTranslator } from '@jupyterlab/translation';
 
 import {
   byProject,
+  goneShares,
+  isInShare,
   mayChange,
   mayDelete,
   registryOf,
@@ -116,5 +118,35 @@ describe('mayDelete', () => {
     expect(mayDelete(registry, { role: 'read-write' }, true)).toBe(false);
     expect(mayDelete(registry, { role: null }, true)).toBe(false);
     expect(mayDelete(registry, { role: 'manager' }, false)).toBe(false);
+  });
+});
+
+describe('goneShares', () => {
+  const of = (...shares: IProjectShare[]) => list({ shares });
+  it('names the shares listed before and no longer', () => {
+    const before = of(share('p', 'a'), share('p', 'b'), share('q', 'a'));
+    const after = of(share('p', 'b'));
+    expect(goneShares(before, after).map(s => s.path)).toEqual([
+      'shares/p/a',
+      'shares/q/a'
+    ]);
+  });
+  it('names none at the first answer, or when nothing left', () => {
+    expect(goneShares(null, of(share('p', 'a')))).toEqual([]);
+    expect(goneShares(of(share('p', 'a')), of(share('p', 'a')))).toEqual([]);
+  });
+});
+
+describe('isInShare', () => {
+  const brewer = { path: 'shared/coffee-machine/brewer' } as IProjectShare;
+  it('knows the share folder and what is below it', () => {
+    expect(isInShare('shared/coffee-machine/brewer', brewer)).toBe(true);
+    expect(isInShare('/shared/coffee-machine/brewer/brew.ipynb', brewer)).toBe(
+      true
+    );
+    expect(isInShare('shared/coffee-machine/brewer-2/x.ipynb', brewer)).toBe(
+      false
+    );
+    expect(isInShare('shared/coffee-machine', brewer)).toBe(false);
   });
 });

@@ -15,6 +15,8 @@ import {
 
 /** How often the shares are asked again while the panel is shown. */
 const REFRESH_MS = 10000;
+/** How often while it is hidden: a share deleted meanwhile is still noticed. */
+const HIDDEN_REFRESH_MS = 60000;
 
 /**
  * The project registry that keeps these shares, when one does.
@@ -70,6 +72,28 @@ export function byProject(
 }
 
 /**
+ * The shares listed before and no longer: deleted, or no longer the user's.
+ */
+export function goneShares(
+  before: IShareList | null,
+  after: IShareList
+): IProjectShare[] {
+  if (before === null) {
+    return [];
+  }
+  const kept = new Set(after.shares.map(s => `${s.project}/${s.model}`));
+  return before.shares.filter(s => !kept.has(`${s.project}/${s.model}`));
+}
+
+/**
+ * Whether a contents path lies in a share's folder.
+ */
+export function isInShare(path: string, share: IProjectShare): boolean {
+  const inside = path.replace(/^\/+/, '');
+  return inside === share.path || inside.startsWith(`${share.path}/`);
+}
+
+/**
  * What a share's "Restart needed" badge says to assistive technology and in
  * its tooltip: the platform's note, or why a restart is asked for.
  */
@@ -96,7 +120,7 @@ export class SharesModel implements IDisposable {
     this._mayManage = options.mayManage;
     this._poll = new Poll({
       factory: () => this._read(),
-      frequency: { interval: REFRESH_MS, backoff: true, max: 6 * REFRESH_MS },
+      frequency: this._shownFrequency,
       name: 'capella-share:shares',
       standby: 'when-hidden',
       auto: false
@@ -126,18 +150,28 @@ export class SharesModel implements IDisposable {
   get changed(): ISignal<this, void> {
     return this._changed;
   }
+  /** Shares that were listed and are no longer (deleted, or no longer yours). */
+  get removed(): ISignal<this, IProjectShare[]> {
+    return this._removed;
+  }
   get isDisposed(): boolean {
     return this._poll.isDisposed;
   }
 
-  /** Ask now, then every few seconds. */
+  /** Ask now, then every few seconds (the panel is shown). */
   start(): void {
-    void this._poll.start();
+    this._poll.frequency = this._shownFrequency;
+    void this._poll.refresh();
   }
 
-  /** Stop asking (the panel is hidden). */
+  /** Ask only now and then (the panel is hidden, or not shown yet); the
+   * first call asks at once, so that a share deleted later is noticed. */
   stop(): void {
-    void this._poll.stop();
+    this._poll.frequency = {
+      ...this._shownFrequency,
+      interval: HIDDEN_REFRESH_MS
+    };
+    void this._poll.start();
   }
 
   /** Ask the server again now; a failure shows in `error`. */
@@ -211,9 +245,13 @@ export class SharesModel implements IDisposable {
       throw error; // the poll backs off
     }
     if (mine === this._reads && !this.isDisposed) {
+      const gone = goneShares(this._list, list);
       this._list = list;
       this._error = '';
       this._changed.emit();
+      if (gone.length > 0) {
+        this._removed.emit(gone);
+      }
     }
   }
 
@@ -221,6 +259,12 @@ export class SharesModel implements IDisposable {
   private readonly _mayManage: boolean;
   private readonly _poll: Poll;
   private readonly _changed = new Signal<this, void>(this);
+  private readonly _removed = new Signal<this, IProjectShare[]>(this);
+  private readonly _shownFrequency = {
+    interval: REFRESH_MS,
+    backoff: true,
+    max: 6 * REFRESH_MS
+  };
   private _list: IShareList | null = null;
   private _error = '';
   private _busy = '';

@@ -4,6 +4,7 @@ import {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
+import { IDocumentManager } from '@jupyterlab/docmanager';
 import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { DisposableSet } from '@lumino/disposable';
@@ -30,7 +31,8 @@ function makeSharesPlugin(): JupyterFrontEndPlugin<void> {
       ILayoutRestorer,
       IDefaultFileBrowser,
       ICommandPalette,
-      ITranslator
+      ITranslator,
+      IDocumentManager
     ],
     activate: (
       app: JupyterFrontEnd,
@@ -38,7 +40,8 @@ function makeSharesPlugin(): JupyterFrontEndPlugin<void> {
       restorer: ILayoutRestorer | null,
       fileBrowser: IDefaultFileBrowser | null,
       palette: ICommandPalette | null,
-      translator: ITranslator | null
+      translator: ITranslator | null,
+      documents: IDocumentManager | null
     ) => {
       const trans = (translator ?? nullTranslator).load('capella_share');
       made = new DisposableSet();
@@ -62,6 +65,14 @@ function makeSharesPlugin(): JupyterFrontEndPlugin<void> {
           client: new ShareClient(app.serviceManager.serverSettings),
           mayManage: session.you.may.manage
         });
+        if (documents) {
+          const { tellOfGoneShares } = await import('./gone');
+          model.removed.connect((_, gone) =>
+            tellOfGoneShares(app, documents, gone, trans)
+          );
+        }
+        // watched while hidden too, so that a share deleted meanwhile is told of
+        model.stop();
         const panel = new SharesPanel({ model, trans, openFolder });
         owned.add(panel);
         panel.id = PANEL_ID;

@@ -145,6 +145,7 @@ test('a registry share: manager and read-only member side by side', async ({
   );
   expect(refused.status()).toBe(403);
   expect((await refused.json()).message).toContain(CONFIRM);
+  // bob keeps the notebook open and looks at his panel again
   await openPanel(bob);
 
   // alice deletes it, typing its name; it leaves bob's panel too
@@ -166,5 +167,11 @@ test('a registry share: manager and read-only member side by side', async ({
   });
   console.log(`the share left bob's panel ${took} s after the delete`);
   await expect(memberPanel.getByText('No project shares.')).toBeVisible();
+  // and bob is told that the notebook he has open is gone from the server
+  await expect(
+    bob.getByText(
+      /The project share .*coffee-machine\/brewer is gone .*brew\.ipynb no longer exists/
+    )
+  ).toBeVisible({ timeout: GONE_WITHIN });
   await screenshot(bob, 'registry-member-after-delete.png');
 });
