@@ -192,17 +192,23 @@ def _classified(
         "__module__": cls.__module__,
     }
     if issubclass(cls, WebSocketHandler):
-
-        async def open(self: WebSocketHandler, *args: t.Any, **kwargs: t.Any) -> None:
-            result = cls.open(self, *args, **kwargs)
-            if result is not None:
-                await result
-            ending = getattr(self, CLOSE_ON_OPEN, None)
-            if ending is not None:
-                self.close(*ending)  # its link ended while it was opening
-
-        members["open"] = open
+        members["open"] = _closing_if_ended(cls)
     return type(cls.__name__, (cls,), members)
+
+
+def _closing_if_ended(cls: type[WebSocketHandler]) -> t.Callable[..., t.Any]:
+    """``cls.open`` that closes the socket at once if its link ended while it was
+    opening (``connections.CLOSE_ON_OPEN``)."""
+
+    async def open(self: WebSocketHandler, *args: t.Any, **kwargs: t.Any) -> None:
+        result = cls.open(self, *args, **kwargs)
+        if result is not None:
+            await result
+        ending = getattr(self, CLOSE_ON_OPEN, None)
+        if ending is not None:
+            self.close(*ending)
+
+    return open
 
 
 def _implements(cls: type[web.RequestHandler], method: str) -> bool:
