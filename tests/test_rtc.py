@@ -37,8 +37,9 @@ ORIGINAL = "print('original')"
 RAW = 2
 
 
-@pytest.fixture
-def jp_server_config(jp_server_config, jp_root_dir, jp_data_dir):
+def with_collaboration(jp_server_config: dict, jp_root_dir: Path, jp_data_dir: Path) -> dict:
+    """The test server's config with jupyter-collaboration on, its stores in the
+    test's folders, saving and polling quickly."""
     config = json.loads(json.dumps(jp_server_config))
     config["ServerApp"]["jpserver_extensions"].update(
         {"jupyter_server_ydoc": True, "jupyter_server_fileid": True}
@@ -57,6 +58,11 @@ def jp_server_config(jp_server_config, jp_root_dir, jp_data_dir):
         "db_journal_mode": "OFF",
     }
     return config
+
+
+@pytest.fixture
+def jp_server_config(jp_server_config, jp_root_dir, jp_data_dir):
+    return with_collaboration(jp_server_config, jp_root_dir, jp_data_dir)
 
 
 class YClient:

@@ -26,7 +26,15 @@ from pathlib import Path
 import pytest
 from jupyterhub.spawner import SimpleLocalProcessSpawner
 from standins import StandInKubernetes, StandInRegistry
-from test_rtc import room_socket, room_source, rtc_open, saved_source, settle, write_notebook
+from test_rtc import (
+    room_socket,
+    room_source,
+    rtc_open,
+    saved_source,
+    settle,
+    with_collaboration,
+    write_notebook,
+)
 from traitlets.config import Config
 
 from capella_share import spawner as hook
@@ -333,11 +341,7 @@ def session_registry(registry, jp_root_dir):
 
 @pytest.fixture
 def jp_server_config(jp_server_config, session_registry, jp_root_dir, jp_data_dir):
-    config = json.loads(json.dumps(jp_server_config))
-    config["ServerApp"]["jpserver_extensions"].update(
-        {"jupyter_server_ydoc": True, "jupyter_server_fileid": True}
-    )
-    config["FileContentsManager"] = {"delete_to_trash": False, "always_delete_dir": True}
+    config = with_collaboration(jp_server_config, jp_root_dir, jp_data_dir)
     config["CapellaShareApp"] = {
         "share_provider_class": "capella_share.shares.registry.RegistryShareProvider"
     }
@@ -347,18 +351,6 @@ def jp_server_config(jp_server_config, session_registry, jp_root_dir, jp_data_di
         "user": "bob",
         "poll_interval": POLL,
         "mount_root": str(jp_root_dir / "shared"),
-    }
-    config["YDocExtension"] = {
-        "document_save_delay": 0.1,
-        "document_cleanup_delay": None,
-        "file_poll_interval": 0.2,
-        "session_store_path": str(jp_data_dir / "collaboration_sessions.json"),
-    }
-    config["SQLiteYStore"] = {"db_path": str(jp_data_dir / "ystore.db")}
-    config["BaseFileIdManager"] = {
-        "root_dir": str(jp_root_dir),
-        "db_path": str(jp_data_dir / "file_id.db"),
-        "db_journal_mode": "OFF",
     }
     return config
 

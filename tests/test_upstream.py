@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from test_rtc import with_collaboration
 
 from capella_share import routeguard, upstream
 
@@ -87,19 +88,7 @@ class TestAMovedShape:
 
     @pytest.fixture
     def jp_server_config(self, moved, errors, jp_server_config, jp_root_dir, jp_data_dir):
-        config = json.loads(json.dumps(jp_server_config))
-        config["ServerApp"]["jpserver_extensions"].update(
-            {"jupyter_server_ydoc": True, "jupyter_server_fileid": True}
-        )
-        config["YDocExtension"] = {
-            "session_store_path": str(jp_data_dir / "collaboration_sessions.json")
-        }
-        config["SQLiteYStore"] = {"db_path": str(jp_data_dir / "ystore.db")}
-        config["BaseFileIdManager"] = {
-            "root_dir": str(jp_root_dir),
-            "db_path": str(jp_data_dir / "file_id.db"),
-        }
-        return config
+        return with_collaboration(jp_server_config, jp_root_dir, jp_data_dir)
 
     async def test_turns_guest_access_off(self, moved, errors, fetch, capella):
         info = (await fetch("api", "capella-share", "info")).json()
