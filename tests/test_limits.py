@@ -11,20 +11,18 @@ import typing as t
 from pathlib import Path
 
 import pytest
+from helpers import YClient, link_headers, until, with_collaboration
 from pycrdt import Decoder, Encoder, create_awareness_message
-from test_rtc import (  # noqa: F401 - fixtures, used by name
-    YClient,
-    jp_server_config,
-    link_headers,
-    room_socket,
-    rtc_open,
-    until,
-    write_notebook,
-)
 
 from capella_share.routeguard import GUEST_WORKSPACES
 
 pytestmark = pytest.mark.timeout(120)
+
+
+@pytest.fixture
+def jp_server_config(jp_server_config, jp_root_dir, jp_data_dir):
+    return with_collaboration(jp_server_config, jp_root_dir, jp_data_dir)
+
 
 MiB = 1024 * 1024
 
@@ -147,7 +145,7 @@ class Recorded:
 
 
 @pytest.fixture
-def collaborate(rtc_open):  # noqa: F811
+def collaborate(rtc_open):
     """Open ``path`` as a collaborator whose received messages are kept
     (``client.connection.received``)."""
 
@@ -328,7 +326,7 @@ async def test_a_guests_malformed_awareness_is_dropped(collaborate, make_link):
 
 class TestActiveLinkCap:
     @pytest.fixture
-    def jp_server_config(self, jp_server_config):  # noqa: F811
+    def jp_server_config(self, jp_server_config):
         config = dict(jp_server_config)
         config["CapellaShareApp"] = {"max_active_links": 3}
         return config

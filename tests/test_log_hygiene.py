@@ -6,7 +6,7 @@ import json
 import logging
 import re
 
-from conftest import wait_closed
+from helpers import wait_closed
 
 
 async def test_no_token_reaches_the_log(

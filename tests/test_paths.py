@@ -11,7 +11,7 @@ import os
 import urllib.parse
 
 import pytest
-from conftest import Response, snapshot
+from helpers import Response, snapshot
 from tornado.httpclient import HTTPClientError
 
 #: Malformed paths as sent in a URL (``{ro}``: a read-only share, ``{rw}``: a

@@ -8,7 +8,7 @@ import json
 import time
 
 import pytest
-from conftest import still_open, wait_closed
+from helpers import still_open, wait_closed
 from tornado.web import create_signed_value
 
 from capella_share.identity import LINKS_SETTING

@@ -13,7 +13,7 @@ import typing as t
 import uuid
 
 import pytest
-from conftest import wait_closed
+from helpers import wait_closed
 from jupyter_server.services.kernels.connection.base import (
     deserialize_msg_from_ws_v1,
     serialize_msg_to_ws_v1,

@@ -6,236 +6,25 @@ jupyter-collaboration, as JupyterLab does, with authentication on.
 
 from __future__ import annotations
 
-import asyncio
 import json
-import typing as t
-import urllib.parse
-from pathlib import Path
 
-import nbformat
 import pytest
-from jupyter_ydoc import YNotebook
-from pycrdt import (
-    Awareness,
-    Decoder,
-    Doc,
-    Encoder,
-    YMessageType,
-    YSyncMessageType,
-    create_awareness_message,
-    create_sync_message,
-    create_update_message,
-    handle_sync_message,
-    write_message,
+from helpers import (
+    ORIGINAL,
+    link_headers,
+    saved_source,
+    settle,
+    until,
+    with_collaboration,
+    write_notebook,
 )
-from tornado.httpclient import HTTPRequest
-from tornado.websocket import websocket_connect
 
 pytestmark = pytest.mark.timeout(60)
-
-ORIGINAL = "print('original')"
-RAW = 2
-
-
-def with_collaboration(jp_server_config: dict, jp_root_dir: Path, jp_data_dir: Path) -> dict:
-    """The test server's config with jupyter-collaboration on, its stores in the
-    test's folders, saving and polling quickly."""
-    config = json.loads(json.dumps(jp_server_config))
-    config["ServerApp"]["jpserver_extensions"].update(
-        {"jupyter_server_ydoc": True, "jupyter_server_fileid": True}
-    )
-    config["FileContentsManager"] = {"delete_to_trash": False, "always_delete_dir": True}
-    config["YDocExtension"] = {
-        "document_save_delay": 0.1,
-        "document_cleanup_delay": None,
-        "file_poll_interval": 0.2,
-        "session_store_path": str(jp_data_dir / "collaboration_sessions.json"),
-    }
-    config["SQLiteYStore"] = {"db_path": str(jp_data_dir / "ystore.db")}
-    config["BaseFileIdManager"] = {
-        "root_dir": str(jp_root_dir),
-        "db_path": str(jp_data_dir / "file_id.db"),
-        "db_journal_mode": "OFF",
-    }
-    return config
 
 
 @pytest.fixture
 def jp_server_config(jp_server_config, jp_root_dir, jp_data_dir):
     return with_collaboration(jp_server_config, jp_root_dir, jp_data_dir)
-
-
-class YClient:
-    """A collaborator: a Yjs document kept in sync with a room over its websocket."""
-
-    def __init__(self, connection: t.Any, room_id: str):
-        self.connection = connection
-        self.room_id = room_id
-        self.doc = Doc()
-        self.notebook = YNotebook(self.doc)
-        self.awareness = Awareness(self.doc)
-        self.peers: dict[int, dict] = {}
-        self.raw: asyncio.Queue[dict] = asyncio.Queue()
-        self.synced = asyncio.Event()
-        self._reader = asyncio.create_task(self._read())
-
-    async def _read(self) -> None:
-        while (message := await self.connection.read_message()) is not None:
-            assert isinstance(message, bytes)
-            kind = message[0]
-            if kind == YMessageType.SYNC:
-                reply = handle_sync_message(message[1:], self.doc)
-                if message[1] == YSyncMessageType.SYNC_STEP2:
-                    self.synced.set()
-                if reply is not None:
-                    await self.connection.write_message(reply, binary=True)
-            elif kind == YMessageType.AWARENESS:
-                peers = Awareness(Doc())
-                peers.apply_awareness_update(Decoder(message[1:]).read_message(), "server")
-                self.peers.update(peers.states)
-            elif kind == RAW:
-                decoder = Decoder(message)
-                decoder.read_var_uint()
-                self.raw.put_nowait(json.loads(decoder.read_var_string()))
-
-    async def sync(self) -> None:
-        await self.connection.write_message(create_sync_message(self.doc), binary=True)
-        await asyncio.wait_for(self.synced.wait(), 10)
-        await until(lambda: self.notebook.cell_number > 0)
-
-    @property
-    def source(self) -> str:
-        return self.notebook.get_cell(0)["source"]
-
-    async def type(self, text: str, *, as_step2: bool = False) -> None:
-        """Append ``text`` to the first cell locally and send the change, as an
-        update or (as a client reconnecting with offline changes does) a sync step 2."""
-        before = self.doc.get_state()
-        cell_source = self.notebook.ycells[0]["source"]
-        cell_source += text
-        update = self.doc.get_update(before)
-        if as_step2:
-            message = bytes([YMessageType.SYNC, YSyncMessageType.SYNC_STEP2])
-            message += write_message(update)
-        else:
-            message = create_update_message(update)
-        await self.connection.write_message(message, binary=True)
-
-    async def announce(self, name: str) -> None:
-        self.awareness.set_local_state({"user": {"name": name}})
-        update = self.awareness.encode_awareness_update([self.doc.client_id])
-        await self.connection.write_message(create_awareness_message(update), binary=True)
-
-    async def save(self, save_id: int = 1) -> dict:
-        encoder = Encoder()
-        encoder.write_var_uint(RAW)
-        encoder.write_var_string("save")
-        encoder.write_var_uint(save_id)
-        await self.connection.write_message(encoder.to_bytes(), binary=True)
-        return await asyncio.wait_for(self.raw.get(), 10)
-
-    async def closed_by_server(self, timeout: float = 10) -> int | None:
-        """Wait until the server closes the socket; its close code."""
-        await asyncio.wait_for(self._reader, timeout)
-        self.connection.close()
-        return self.connection.close_code
-
-    def close(self) -> None:
-        self.connection.close()
-        self._reader.cancel()
-
-
-async def until(condition: t.Callable[[], bool], timeout: float = 10) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.05)
-
-
-def write_notebook(root: Path, path: str) -> None:
-    notebook = nbformat.v4.new_notebook()
-    notebook.cells.append(nbformat.v4.new_code_cell(ORIGINAL, id="c1"))
-    (root / path).parent.mkdir(parents=True, exist_ok=True)
-    (root / path).write_text(nbformat.writes(notebook))
-
-
-def saved_source(root: Path, path: str) -> str | None:
-    """The first cell's source on disk; None while the file is being written."""
-    try:
-        return nbformat.reads((root / path).read_text(), as_version=4).cells[0].source
-    except nbformat.reader.NotJSONError:
-        return None
-
-
-@pytest.fixture
-def room_socket(jp_http_port, jp_base_url, jp_auth_header):
-    """Open a room's websocket as the owner, or with the given headers. The room id
-    goes into the URL as JupyterLab sends it (``:`` not escaped: an escaped id names
-    another, transient room)."""
-
-    async def _connect(room_id: str, session_id: str, headers: dict | None = None):
-        url = f"ws://localhost:{jp_http_port}{jp_base_url}api/collaboration/room/{room_id}"
-        request = HTTPRequest(
-            f"{url}?{urllib.parse.urlencode({'sessionId': session_id})}",
-            headers={**jp_auth_header, **(headers or {})},
-        )
-        return await websocket_connect(request)
-
-    return _connect
-
-
-@pytest.fixture
-def rtc_open(fetch, room_socket, jp_root_dir):
-    """Open ``path`` as a collaborator (the owner, or with the given headers);
-    return a synced YClient."""
-    clients: list[YClient] = []
-
-    async def _open(path: str, headers: dict | None = None, wrap=lambda c: c) -> YClient:
-        if not (jp_root_dir / path).exists():
-            write_notebook(jp_root_dir, path)
-        session = await fetch(
-            "api",
-            "collaboration",
-            "session",
-            path,
-            method="PUT",
-            body=json.dumps({"format": "json", "type": "notebook"}),
-            headers=headers,
-        )
-        assert session.code in (200, 201), session.body
-        model = session.json()
-        room_id = f"json:notebook:{model['fileId']}"
-        connection = await room_socket(room_id, model["sessionId"], headers)
-        client = YClient(wrap(connection), room_id)
-        clients.append(client)
-        await client.sync()
-        return client
-
-    yield _open
-    for client in clients:
-        client.close()
-
-
-@pytest.fixture
-def room_source(jp_serverapp):
-    """The first cell's source in the server's copy of a room's document."""
-
-    async def _source(room_id: str) -> str:
-        ydoc_app = next(iter(jp_serverapp.extension_manager.extension_apps["jupyter_server_ydoc"]))
-        document = await ydoc_app.get_document(room_id=room_id, copy=True)
-        return document.get_cell(0)["source"]
-
-    return _source
-
-
-def link_headers(token: str) -> dict[str, str]:
-    return {"Authorization": f"token {token}"}
-
-
-async def settle(seconds: float = 0.6) -> None:
-    """Longer than the room's save delay and a few round trips."""
-    await asyncio.sleep(seconds)
 
 
 # -- the guard ---------------------------------------------------------------------------

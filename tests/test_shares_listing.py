@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import snapshot
+from helpers import snapshot
 
 FROZEN = "alpha/frozen"
 

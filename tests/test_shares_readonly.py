@@ -8,7 +8,7 @@ import json
 import time
 
 import pytest
-from conftest import snapshot
+from helpers import snapshot
 
 from capella_share.shares import LocalShareRegistry
 

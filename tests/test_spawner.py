@@ -24,24 +24,15 @@ import typing as t
 from pathlib import Path
 
 import pytest
+from helpers import saved_source, settle, until, with_collaboration, write_notebook
 from jupyterhub.spawner import SimpleLocalProcessSpawner
 from standins import StandInKubernetes, StandInRegistry
-from test_rtc import (
-    room_socket,
-    room_source,
-    rtc_open,
-    saved_source,
-    settle,
-    with_collaboration,
-    write_notebook,
-)
 from traitlets.config import Config
 
 from capella_share import spawner as hook
 from capella_share.shares.registry import MOUNT_ROOT_ENV, REGISTRY_URL_ENV, RegistryShareProvider
 
 pytestmark = pytest.mark.timeout(120)
-FIXTURES = (room_socket, room_source, rtc_open)  # the RTC clients of tests/test_rtc.py
 
 TOKEN = {"alice": "alice-token", "bob": "bob-token", "carol": "carol-token"}
 
@@ -366,14 +357,6 @@ async def listed(shares_api) -> dict[str, dict]:
     response = await shares_api("GET")
     assert response.code == 200, response.body
     return {f"{s['project']}/{s['model']}": s for s in response.json()["shares"]}
-
-
-async def until(check: t.Callable[[], t.Awaitable[bool]], timeout: float = 10) -> float:
-    start = time.monotonic()
-    while not await check():
-        assert time.monotonic() - start < timeout, "not within the time allowed"
-        await asyncio.sleep(0.05)
-    return time.monotonic() - start
 
 
 async def test_a_linked_read_only_share_is_listed_and_enforced(

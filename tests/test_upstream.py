@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_rtc import with_collaboration
+from helpers import with_collaboration
 
 from capella_share import routeguard, upstream
 

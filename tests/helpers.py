@@ -1,0 +1,229 @@
+"""Helpers the tests share: HTTP answers, websockets, file trees, Yjs clients."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import os
+import time
+import typing as t
+from pathlib import Path
+
+import nbformat
+from jupyter_ydoc import YNotebook
+from pycrdt import (
+    Awareness,
+    Decoder,
+    Doc,
+    Encoder,
+    YMessageType,
+    YSyncMessageType,
+    create_awareness_message,
+    create_sync_message,
+    create_update_message,
+    handle_sync_message,
+    write_message,
+)
+
+LEVELS = ("view", "edit", "full")
+
+#: The first cell's source of the notebooks write_notebook makes.
+ORIGINAL = "print('original')"
+#: Yjs message type of jupyter-collaboration's own messages.
+RAW = 2
+
+
+class Response(t.NamedTuple):
+    code: int
+    body: bytes
+    headers: t.Any
+
+    def json(self) -> t.Any:
+        return json.loads(self.body)
+
+
+async def until(condition: t.Callable[[], bool | t.Awaitable[bool]], timeout: float = 10) -> float:
+    """Wait until ``condition()`` (which may be a coroutine function) holds; the
+    seconds it took."""
+    start = time.monotonic()
+    while True:
+        holds = condition()
+        if inspect.isawaitable(holds):
+            holds = await holds
+        if holds:
+            return time.monotonic() - start
+        if time.monotonic() - start > timeout:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.05)
+
+
+async def wait_closed(connection, timeout: float = 10) -> tuple[int | None, str | None]:
+    """Read from a websocket until the server closes it; return (code, reason).
+
+    The client side is closed too: tornado warns about a client connection that
+    was only ever closed by the server."""
+
+    async def _drain():
+        while await connection.read_message() is not None:
+            pass
+
+    try:
+        await asyncio.wait_for(_drain(), timeout)
+    finally:
+        connection.close()
+    return connection.close_code, connection.close_reason
+
+
+async def still_open(connection, wait: float = 0.3) -> bool:
+    """Whether the server keeps this websocket open for ``wait`` seconds."""
+
+    async def _closed():
+        while await connection.read_message() is not None:
+            pass
+
+    try:
+        await asyncio.wait_for(_closed(), wait)
+    except TimeoutError:
+        return True
+    return False
+
+
+def snapshot(root: Path) -> dict[str, bytes | None]:
+    """Every path under ``root`` with its content (None for folders)."""
+    found: dict[str, bytes | None] = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in dirnames:
+            found[os.path.relpath(os.path.join(dirpath, name), root)] = None
+        for name in filenames:
+            path = os.path.join(dirpath, name)
+            found[os.path.relpath(path, root)] = Path(path).read_bytes()
+    return found
+
+
+# -- real-time collaboration ----------------------------------------------------------------
+def with_collaboration(jp_server_config: dict, jp_root_dir: Path, jp_data_dir: Path) -> dict:
+    """The test server's config with jupyter-collaboration on, its stores in the
+    test's folders, saving and polling quickly."""
+    config = json.loads(json.dumps(jp_server_config))
+    config["ServerApp"]["jpserver_extensions"].update(
+        {"jupyter_server_ydoc": True, "jupyter_server_fileid": True}
+    )
+    config["FileContentsManager"] = {"delete_to_trash": False, "always_delete_dir": True}
+    config["YDocExtension"] = {
+        "document_save_delay": 0.1,
+        "document_cleanup_delay": None,
+        "file_poll_interval": 0.2,
+        "session_store_path": str(jp_data_dir / "collaboration_sessions.json"),
+    }
+    config["SQLiteYStore"] = {"db_path": str(jp_data_dir / "ystore.db")}
+    config["BaseFileIdManager"] = {
+        "root_dir": str(jp_root_dir),
+        "db_path": str(jp_data_dir / "file_id.db"),
+        "db_journal_mode": "OFF",
+    }
+    return config
+
+
+class YClient:
+    """A collaborator: a Yjs document kept in sync with a room over its websocket."""
+
+    def __init__(self, connection: t.Any, room_id: str):
+        self.connection = connection
+        self.room_id = room_id
+        self.doc = Doc()
+        self.notebook = YNotebook(self.doc)
+        self.awareness = Awareness(self.doc)
+        self.peers: dict[int, dict] = {}
+        self.raw: asyncio.Queue[dict] = asyncio.Queue()
+        self.synced = asyncio.Event()
+        self._reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        while (message := await self.connection.read_message()) is not None:
+            assert isinstance(message, bytes)
+            kind = message[0]
+            if kind == YMessageType.SYNC:
+                reply = handle_sync_message(message[1:], self.doc)
+                if message[1] == YSyncMessageType.SYNC_STEP2:
+                    self.synced.set()
+                if reply is not None:
+                    await self.connection.write_message(reply, binary=True)
+            elif kind == YMessageType.AWARENESS:
+                peers = Awareness(Doc())
+                peers.apply_awareness_update(Decoder(message[1:]).read_message(), "server")
+                self.peers.update(peers.states)
+            elif kind == RAW:
+                decoder = Decoder(message)
+                decoder.read_var_uint()
+                self.raw.put_nowait(json.loads(decoder.read_var_string()))
+
+    async def sync(self) -> None:
+        await self.connection.write_message(create_sync_message(self.doc), binary=True)
+        await asyncio.wait_for(self.synced.wait(), 10)
+        await until(lambda: self.notebook.cell_number > 0)
+
+    @property
+    def source(self) -> str:
+        return self.notebook.get_cell(0)["source"]
+
+    async def type(self, text: str, *, as_step2: bool = False) -> None:
+        """Append ``text`` to the first cell locally and send the change, as an
+        update or (as a client reconnecting with offline changes does) a sync step 2."""
+        before = self.doc.get_state()
+        cell_source = self.notebook.ycells[0]["source"]
+        cell_source += text
+        update = self.doc.get_update(before)
+        if as_step2:
+            message = bytes([YMessageType.SYNC, YSyncMessageType.SYNC_STEP2])
+            message += write_message(update)
+        else:
+            message = create_update_message(update)
+        await self.connection.write_message(message, binary=True)
+
+    async def announce(self, name: str) -> None:
+        self.awareness.set_local_state({"user": {"name": name}})
+        update = self.awareness.encode_awareness_update([self.doc.client_id])
+        await self.connection.write_message(create_awareness_message(update), binary=True)
+
+    async def save(self, save_id: int = 1) -> dict:
+        encoder = Encoder()
+        encoder.write_var_uint(RAW)
+        encoder.write_var_string("save")
+        encoder.write_var_uint(save_id)
+        await self.connection.write_message(encoder.to_bytes(), binary=True)
+        return await asyncio.wait_for(self.raw.get(), 10)
+
+    async def closed_by_server(self, timeout: float = 10) -> int | None:
+        """Wait until the server closes the socket; its close code."""
+        await asyncio.wait_for(self._reader, timeout)
+        self.connection.close()
+        return self.connection.close_code
+
+    def close(self) -> None:
+        self.connection.close()
+        self._reader.cancel()
+
+
+def write_notebook(root: Path, path: str) -> None:
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells.append(nbformat.v4.new_code_cell(ORIGINAL, id="c1"))
+    (root / path).parent.mkdir(parents=True, exist_ok=True)
+    (root / path).write_text(nbformat.writes(notebook))
+
+
+def saved_source(root: Path, path: str) -> str | None:
+    """The first cell's source on disk; None while the file is being written."""
+    try:
+        return nbformat.reads((root / path).read_text(), as_version=4).cells[0].source
+    except nbformat.reader.NotJSONError:
+        return None
+
+
+def link_headers(token: str) -> dict[str, str]:
+    return {"Authorization": f"token {token}"}
+
+
+async def settle(seconds: float = 0.6) -> None:
+    """Longer than the room's save delay and a few round trips."""
+    await asyncio.sleep(seconds)
