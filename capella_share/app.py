@@ -14,7 +14,6 @@ from . import policy, upstream
 from .authorizer import PolicyAuthorizerMixin
 from .base import (
     CONNECTIONS_SETTING,
-    GUESTS_OFF_SETTING,
     HUB_GRANTS_SETTING,
     LINKS_SETTING,
     PROCESSES_SETTING,
@@ -22,6 +21,7 @@ from .base import (
     SHARES_SETTING,
 )
 from .connections import ConnectionRegistry
+from .gate import GATE_SETTING, GuestGate
 from .hub import HubGrants, in_hub
 from .identity import GuestIdentityMixin, principal_of
 from .links import LinkRegistry
@@ -229,7 +229,7 @@ class CapellaShareApp(ExtensionApp):
     @property
     def guests_off(self) -> str:
         """Why no guest may come in ("" when they may)."""
-        return str(self.serverapp.web_app.settings.get(GUESTS_OFF_SETTING, GUESTS_NOT_YET))
+        return self.gate.refusal()
 
     def _server_asks_login(self) -> bool:
         return bool(getattr(self.serverapp.identity_provider, "auth_enabled", True))
@@ -288,20 +288,11 @@ class CapellaShareApp(ExtensionApp):
         # Guests come in once every upstream shape we rely on has been found in
         # place, when all extensions have loaded (_check_upstream).
         self.upstream_problems: list[upstream.Problem] = []
-        self.serverapp.web_app.settings[GUESTS_OFF_SETTING] = GUESTS_NOT_YET
+        self.gate = GuestGate()
+        self.gate.close("starting", GUESTS_NOT_YET)
+        self.serverapp.web_app.settings[GATE_SETTING] = self.gate
         self.links = LinkRegistry(parent=self, log=self.log)
         self.connections = ConnectionRegistry(self.links, parent=self, log=self.log)
-        settings = self.serverapp.web_app.settings
-        if not isinstance(settings.get("identity_provider"), GuestIdentityMixin) or not isinstance(
-            settings.get("authorizer"), PolicyAuthorizerMixin
-        ):
-            # Someone replaced the classes after us: guests would not be recognised
-            # or not be limited. Fail closed.
-            self.log.error(
-                "capella-share: the server's identity provider or authorizer is not "
-                "capella-share's; share links are turned off."
-            )
-            self.allow_token_links = False
         self._check_login_mode()
         self.settings.update({LINKS_SETTING: self.links, CONNECTIONS_SETTING: self.connections})
         self.hub_grants: HubGrants | None = None
@@ -320,19 +311,6 @@ class CapellaShareApp(ExtensionApp):
         dlink((self, "end_guest_kernels"), (self.processes, "end_guest_kernels"))
         self.settings[PROCESSES_SETTING] = self.processes
 
-        def check_processes() -> None:
-            problem = self.processes.wiring_problem(self.serverapp)
-            if problem:
-                # a guest could start what its link's end would leave running
-                self.log.error(
-                    "capella-share: %s, so what guests start could not be ended; "
-                    "share links are turned off.",
-                    problem,
-                )
-                self.allow_token_links = False
-
-        # once every extension has loaded (the terminals' manager, the routes)
-        IOLoop.current().add_callback(check_processes)
         self.shares = self._start_shares()
         self.settings.update({SHARES_SETTING: self.shares, SHARES_OFF_SETTING: self._shares_off})
         # Before any other transform (compression): every response not made for the
@@ -385,10 +363,11 @@ class CapellaShareApp(ExtensionApp):
     def _check_upstream(self) -> None:
         """Let guests in only while every upstream shape we rely on is in place;
         otherwise say once, clearly, what moved and in which versions."""
+        self._check_wiring()
+        self.gate.open("starting")
         found = upstream.problems(self.serverapp)
-        settings = self.serverapp.web_app.settings
         if not found:
-            settings[GUESTS_OFF_SETTING] = ""
+            self.gate.open("upstream")
             self.upstream_problems = []
             return
         reason = (
@@ -402,7 +381,35 @@ class CapellaShareApp(ExtensionApp):
         if found != self.upstream_problems:
             self.log.error("capella-share: %s", reason)
         self.upstream_problems = found
-        settings[GUESTS_OFF_SETTING] = reason
+        self.gate.close("upstream", reason)
+
+    def _check_wiring(self) -> None:
+        """Let guests in only while our managers are the server's: someone who
+        replaced one after us would leave guests unrecognised or unlimited, what
+        they start impossible to end, or what they write trusted."""
+        problem = self.wiring_problem()
+        if problem is None:
+            self.gate.open("wiring")
+            return
+        reason = (
+            f"Guest access is off: {problem}, so guests could not be held to their "
+            "links. Check which extension or configuration replaces it."
+        )
+        if self.gate.reason("wiring") != reason:
+            self.log.error("capella-share: %s", reason)
+        self.gate.close("wiring", reason)
+
+    def wiring_problem(self) -> str | None:
+        """What of ours is not in place in the server, once every extension loaded."""
+        settings = self.serverapp.web_app.settings
+        if not isinstance(settings.get("identity_provider"), GuestIdentityMixin):
+            return "the server's identity provider is not capella-share's"
+        if not isinstance(settings.get("authorizer"), PolicyAuthorizerMixin):
+            return "the server's authorizer is not capella-share's"
+        contents = self.serverapp.contents_manager
+        if not isinstance(contents, ReadOnlyShareGuardMixin):
+            return "the server's contents manager is not capella-share's"
+        return self.processes.wiring_problem(self.serverapp)
 
     def _remove_guest_workspaces(self, link: t.Any, reason: str) -> None:
         """A link's guests are gone for good: so are the Lab layouts they saved."""

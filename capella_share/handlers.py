@@ -38,6 +38,7 @@ class InfoHandler(CapellaShareHandler):
                 "features": self.app.features,
                 "links_unavailable": self.app.links_unavailable,
                 "guests_off": self.app.guests_off or None,
+                "levels_off": self.app.gate.closed_levels(),
                 "upstream": [problem.to_model() for problem in self.app.upstream_problems],
             }
         )
@@ -87,6 +88,9 @@ class LinksHandler(CapellaShareHandler):
         if unavailable:
             raise web.HTTPError(403, unavailable)
         request = self._link_request(self.json_body())
+        refused = self.app.gate.refusal(request["permission"])
+        if refused:
+            raise web.HTTPError(403, refused)
         limit = self.app.max_active_links
         active = self.links.active_count()
         if limit and active >= limit:

@@ -73,6 +73,9 @@ class GrantsHandler(HubGrantsHandler):
             raise web.HTTPError(
                 400, f"permission must be one of {', '.join(LINK_PERMISSIONS)}; got {permission!r}."
             )
+        refused = self.app.gate.refusal(permission)
+        if refused:
+            raise web.HTTPError(403, refused)
         try:
             grant = await self.grants.grant(kind, name, permission)
         except HubError as error:

@@ -24,8 +24,8 @@ if t.TYPE_CHECKING:
     from .hub import HubGrants
     from .links import LinkRegistry, ShareLink
 
-from . import upstream
-from .base import CONNECTIONS_SETTING, GUESTS_OFF_SETTING, HUB_GRANTS_SETTING, LINKS_SETTING
+from . import gate, upstream
+from .base import CONNECTIONS_SETTING, HUB_GRANTS_SETTING, LINKS_SETTING
 from .links import looks_like_link_token, utcnow
 
 __all__ = ["CONNECTIONS_SETTING", "LINKS_SETTING"]  # also named here, where guests are made
@@ -66,12 +66,6 @@ _REQUEST_BY_LINK = "capella_share_by_link"
 _REQUEST_REFUSAL = "capella_share_refusal"
 #: The guest login cookie is the server's cookie name with this after it.
 GUEST_COOKIE_SUFFIX = "-guest"
-
-
-def guests_off(settings: t.Mapping[str, t.Any]) -> str:
-    """Why no guest may come in on this server ("" when they may). Until the
-    server extension says otherwise, they may not."""
-    return str(settings.get(GUESTS_OFF_SETTING, "Guest access is not open on this server."))
 
 
 def is_vetted(handler: web.RequestHandler) -> bool:
@@ -176,7 +170,7 @@ class GuestIdentityMixin:
             return t.cast("User | None", getattr(request, _REQUEST_USER))
         user = await self._authenticate(handler)
         if isinstance(user, Guest):
-            refusal = guests_off(handler.settings)
+            refusal = gate.refusal(handler.settings, user.permission)
             if not refusal and not is_vetted(handler):
                 # a route the policy never classified: a guest is nobody there
                 handler.log.debug(  # type:ignore[attr-defined]
@@ -200,7 +194,7 @@ class GuestIdentityMixin:
         return bool(super().is_token_authenticated(handler))  # type:ignore[misc]
 
     async def _authenticate(self, handler: web.RequestHandler) -> User | None:
-        refusal = guests_off(handler.settings)
+        refusal = gate.refusal(handler.settings)
         if refusal and bears_link_credentials(handler):
             # no guest comes in, and none is given a cookie
             setattr(handler.request, _REQUEST_REFUSAL, refusal)
@@ -215,6 +209,8 @@ class GuestIdentityMixin:
             link = links.authenticate(token)
             if link is None:
                 return None  # a stale or forged link token never falls through
+            if self._refused(handler, link.permission):
+                return None  # and it is given no cookie
             guest = self._guest_from_cookie(handler, links)
             if guest is None or guest.link_id != link.id:
                 # A browser opening the link (?token=) becomes a guest of its own and
@@ -228,6 +224,8 @@ class GuestIdentityMixin:
         if links is not None and (not token or open_server):
             guest = self._guest_from_cookie(handler, links)
             if guest is not None:
+                if self._refused(handler, guest.permission):
+                    return None
                 return self._seen(handler, guest)
         if open_server and bears_link_credentials(handler):
             return None  # a dead link's token or cookie is nobody, never the owner
@@ -261,6 +259,8 @@ class GuestIdentityMixin:
                 "with you (or no longer).",
             )
             return None
+        if self._refused(handler, grant.permission):
+            return None
         guest = Guest(
             username=user.username,
             name=user.name,
@@ -283,18 +283,23 @@ class GuestIdentityMixin:
         as the server will count it. Nothing is written: no cookie set or cleared.
         """
         links = self._links(handler)
-        if links is None or guests_off(handler.settings):
+        if links is None or gate.refusal(handler.settings):
             return False
         token = _original_uri_token(handler) or self.get_token(handler)  # type:ignore[attr-defined]
         if looks_like_link_token(token):
-            return links.authenticate(token) is not None
+            link = links.authenticate(token)
+            return link is not None and not gate.refusal(handler.settings, link.permission)
         # Any guest cookie of this server, whatever Host it was named after: a proxy
         # may ask from another host name (Traefik asks at its forwardAuth address).
         # Each is signed under its own name, so none can pose as another.
-        return any(
-            self._guest_from_cookie(handler, links, name=name, forget=False) is not None
+        guests = (
+            self._guest_from_cookie(handler, links, name=name, forget=False)
             for name in handler.request.cookies
             if name.endswith(GUEST_COOKIE_SUFFIX)
+        )
+        return any(
+            guest is not None and not gate.refusal(handler.settings, guest.permission)
+            for guest in guests
         )
 
     def set_login_cookie(self, handler: web.RequestHandler, user: User) -> None:
@@ -334,6 +339,14 @@ class GuestIdentityMixin:
         return model
 
     # -- guests ----------------------------------------------------------------------
+    def _refused(self, handler: web.RequestHandler, level: str) -> bool:
+        """Whether guests of ``level`` are refused now; the reason goes with the
+        request, for the route guard's answer."""
+        refusal = gate.refusal(handler.settings, level)
+        if refusal:
+            setattr(handler.request, _REQUEST_REFUSAL, refusal)
+        return bool(refusal)
+
     def _new_guest(self, link: ShareLink, suffix: str) -> Guest:
         return _guest(link, f"guest-{link.id}-{suffix}", _guest_name(link))
 
