@@ -36,6 +36,7 @@ from .shares import (
     ShareProvider,
 )
 from .shares.provider import is_within
+from .trust import TrustGuardMixin
 
 if t.TYPE_CHECKING:
     from jupyter_server.serverapp import ServerApp
@@ -47,8 +48,14 @@ DISABLED_PLUGINS = ("@jupyter/collaboration-extension:shared-link",)
 #: Why guests are refused until the checks at start have run.
 GUESTS_NOT_YET = "Guest access is not open yet: the server is still starting."
 
-#: Lab plugins a guest has no use for: they would ask to change the owner's settings.
-GUEST_DISABLED_PLUGINS = ("@jupyterlab/apputils-extension:announcements",)
+#: Lab plugins a guest has no use for: the news would ask to change the owner's
+#: settings, the extension manager to fetch from the package index, the timeline
+#: for copies of a document's history the server keeps for the owner only.
+GUEST_DISABLED_PLUGINS = (
+    "@jupyterlab/apputils-extension:announcements",
+    "@jupyterlab/extensionmanager-extension:plugin",
+    "@jupyter/docprovider-extension:statusBarTimeline",
+)
 
 
 def _keep_composed(mixin: type) -> t.Callable[[t.Any], None]:
@@ -276,6 +283,11 @@ class CapellaShareApp(ExtensionApp):
             ReadOnlyShareGuardMixin, serverapp.contents_manager_class
         )
         serverapp.observe(_keep_composed(ReadOnlyShareGuardMixin), "contents_manager_class")
+        # What a guest writes is never signed as trusted (see trust.py).
+        serverapp.contents_manager_class = upstream.composed(
+            TrustGuardMixin, serverapp.contents_manager_class
+        )
+        serverapp.observe(_keep_composed(TrustGuardMixin), "contents_manager_class")
         # Terminals a guest creates are recorded, so that ending its link ends them.
         # The terminals extension links after us and makes its manager from its trait.
         for terminals in upstream.terminal_apps(serverapp):
@@ -407,7 +419,7 @@ class CapellaShareApp(ExtensionApp):
         if not isinstance(settings.get("authorizer"), PolicyAuthorizerMixin):
             return "the server's authorizer is not capella-share's"
         contents = self.serverapp.contents_manager
-        if not isinstance(contents, ReadOnlyShareGuardMixin):
+        if not isinstance(contents, TrustGuardMixin):
             return "the server's contents manager is not capella-share's"
         return self.processes.wiring_problem(self.serverapp)
 

@@ -42,6 +42,12 @@ TABLE: dict[str, dict[Level, str]] = {
     "kernelspecs": {Level.VIEW: _R, Level.EDIT: _RW, Level.FULL: _RW},
     "api": {Level.VIEW: _R, Level.EDIT: _RW, Level.FULL: _RW},
     "csp": {Level.VIEW: _R, Level.EDIT: _RW, Level.FULL: _RW},
+    # signing a notebook as trusted runs its outputs' scripts in the owner's
+    # browser: what a guest writes is never signed, and no guest may trust
+    "trust": {Level.VIEW: _NONE, Level.EDIT: _NONE, Level.FULL: _NONE},
+    # copies of a document the server keeps (forks, history timelines): merged
+    # into the document unseen, and kept until the server stops
+    "forks": {Level.VIEW: _NONE, Level.EDIT: _NONE, Level.FULL: _NONE},
     # running code
     "kernels": {Level.VIEW: _R, Level.EDIT: _RWX, Level.FULL: _RWX},
     "sessions": {Level.VIEW: _R, Level.EDIT: _RWX, Level.FULL: _RWX},
@@ -53,7 +59,8 @@ TABLE: dict[str, dict[Level, str]] = {
     "settings": {Level.VIEW: _R, Level.EDIT: _R, Level.FULL: _R},
     "workspaces": {Level.VIEW: "own", Level.EDIT: "own", Level.FULL: "own"},
     "server": {Level.VIEW: _R, Level.EDIT: _R, Level.FULL: _R},
-    "lab:extensions": {Level.VIEW: _R, Level.EDIT: _R, Level.FULL: _R},
+    # the extension manager fetches from the package index when asked
+    "lab:extensions": {Level.VIEW: _NONE, Level.EDIT: _NONE, Level.FULL: _NONE},
     "lab:plugins": {Level.VIEW: _R, Level.EDIT: _R, Level.FULL: _R},
     "lab:build": {Level.VIEW: _R, Level.EDIT: _R, Level.FULL: _R},
     # Lab pages and what they read to draw themselves (themes, translations, licenses)
@@ -128,7 +135,6 @@ ROUTES: dict[str, str] = {
             "jupyter_server.services.api.handlers.PathResolverHandler",
             "jupyter_server.services.contents.handlers.CheckpointsHandler",
             "jupyter_server.services.contents.handlers.ModifyCheckpointsHandler",
-            "jupyter_server.services.contents.handlers.TrustNotebooksHandler",
             "jupyter_server.services.contents.handlers.ContentsHandler",
             "jupyter_server.services.contents.handlers.NotebooksRedirectHandler",
             "jupyter_server.view.handlers.ViewHandler",
@@ -138,11 +144,17 @@ ROUTES: dict[str, str] = {
             "jupyter_server_fileid.handler.FilePathHandler",
             "jupyter_server_ydoc.handlers.YDocWebSocketHandler",
             "jupyter_server_ydoc.handlers.DocSessionHandler",
+        ),
+        "contents",
+    ),
+    "jupyter_server.services.contents.handlers.TrustNotebooksHandler": "trust",
+    **dict.fromkeys(
+        (
             "jupyter_server_ydoc.handlers.DocForkHandler",
             "jupyter_server_ydoc.handlers.TimelineHandler",
             "jupyter_server_ydoc.handlers.UndoRedoHandler",
         ),
-        "contents",
+        "forks",
     ),
     "jupyter_server.services.config.handlers.ConfigHandler": "config",
     **dict.fromkeys(
@@ -308,6 +320,9 @@ _NOUNS = {
     "settings": "the owner's settings",
     "config": "the owner's configuration",
     "capella-share:links": "share links",
+    "trust": "whether a notebook is trusted",
+    "forks": "copies of documents",
+    "lab:extensions": "the extension manager",
     "capella-share:shares": "project shares",
 }
 _VERBS = {READ: "see", WRITE: "change", EXECUTE: "run"}

@@ -31,13 +31,10 @@ import typing as t
 
 from tornado import web
 
-from . import policy, upstream
+from . import policy, trust, upstream
 from .base import SHARES_SETTING
 from .identity import principal_of
-
-#: Yjs message types (the first var-uint of a message) and sync steps (the second).
-SYNC, AWARENESS, RAW = 0, 1, 2
-SYNC_STEP1 = 0
+from .yjs import AWARENESS, RAW, SYNC, SYNC_STEP1, Reader, message_kind
 
 #: What a client that may not write can still send: its awareness, and a request
 #: for the document's state.
@@ -61,46 +58,13 @@ def configured(settings: t.Mapping[str, t.Any], name: str) -> t.Any:
     return CapellaShareApp.class_traits()[name].default_value
 
 
-class _Reader:
-    """A strict reader of Yjs' lib0 encoding: pycrdt's Decoder reads past the end."""
-
-    def __init__(self, data: bytes):
-        self.data = data
-        self.pos = 0
-
-    def var_uint(self) -> int:
-        value = shift = 0
-        while shift <= 63:
-            if self.pos >= len(self.data):
-                raise ValueError("truncated var-uint")
-            byte = self.data[self.pos]
-            self.pos += 1
-            value |= (byte & 0x7F) << shift
-            if byte < 0x80:
-                return value
-            shift += 7
-        raise ValueError("var-uint too long")
-
-    def var_bytes(self) -> bytes:
-        length = self.var_uint()
-        end = self.pos + length
-        if end > len(self.data):
-            raise ValueError("truncated var-string")
-        chunk, self.pos = self.data[self.pos : end], end
-        return chunk
-
-    @property
-    def done(self) -> bool:
-        return self.pos == len(self.data)
-
-
 def read_awareness(message: bytes) -> list[tuple[int, int, str]]:
     """The entries (client id, clock, JSON state) of an awareness message;
     ValueError if it is not exactly one well-formed awareness update."""
-    outer = _Reader(bytes(message))
+    outer = Reader(bytes(message))
     if outer.var_uint() != AWARENESS:
         raise ValueError("not an awareness message")
-    update = _Reader(outer.var_bytes())
+    update = Reader(outer.var_bytes())
     if not outer.done:
         raise ValueError("bytes after the awareness update")
     entries = []
@@ -152,19 +116,6 @@ def as_user(state: str, user: t.Any) -> str | None:
     try:
         return json.dumps(value, separators=(",", ":"))  # ASCII: non-ASCII is escaped
     except (ValueError, RecursionError):
-        return None
-
-
-def message_kind(message: t.Any) -> tuple[int, int | None] | None:
-    """(type, sync step or None) of a Yjs message; None when it cannot be read
-    (a sync message cut before its step included)."""
-    if not isinstance(message, bytes | bytearray | memoryview) or not message:
-        return None
-    reader = _Reader(bytes(message))
-    try:
-        kind = reader.var_uint()
-        return (kind, reader.var_uint() if kind == SYNC else None)
-    except ValueError:
         return None
 
 
@@ -258,7 +209,14 @@ def guard_document_socket(cls: type[web.RequestHandler]) -> type[web.RequestHand
             if self._capella_document is None:
                 self._capella_document = DocumentPath()
             if may_write(self, upstream.room_of(self), self._capella_document):
-                return await super().on_message(message)
+                if trust.may_trust(principal_of(self.current_user)):
+                    return await super().on_message(message)
+                # nothing the guest changes may be trusted by anyone else
+                rewritten = trust.guest_message(self, message)
+                if rewritten is not None:
+                    return await super().on_message(rewritten)
+                self._capella_note("document updates that depend on changes never sent")
+                return None
             self._capella_dropped += 1
             if self._capella_dropped == 1:
                 self.log.info(

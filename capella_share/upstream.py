@@ -286,6 +286,68 @@ def raw_message(message: dict[str, t.Any]) -> bytes:
     return encoder.to_bytes()
 
 
+def room_ydoc(handler: t.Any) -> t.Any:
+    """The pycrdt document of the room a document websocket serves, None before
+    it has one (jupyter_server_ydoc 2-3: ``prepare`` sets ``self.room``, a
+    pycrdt-websocket ``YRoom``, whose ``ydoc`` the room applies every update to)."""
+    return getattr(getattr(handler, "room", None), "ydoc", None)
+
+
+def room_document_type(room_id: str) -> str | None:
+    """The content type ("notebook", "file") of a document room's file; None for
+    rooms that hold no file. Document rooms are ``<format>:<type>:<file id>``
+    (jupyter_server_ydoc 2-3, ``encode_file_path``)."""
+    parts = room_id.split(":", 2)
+    return parts[1] if len(parts) == 3 else None
+
+
+# -- jupyter_ydoc: a notebook's shared model ------------------------------------------------
+# jupyter_ydoc 2-4 (JupyterLab 4's @jupyter/ydoc): root "cells", an Array of Maps,
+# each with "id", "metadata" (a Map; "trusted" in it) and, for code cells, "outputs".
+
+
+def notebook_cells(doc: t.Any) -> t.Any:
+    """A notebook document's cells (a pycrdt Array of Maps)."""
+    from pycrdt import Array
+
+    return doc.get("cells", type=Array)
+
+
+def cell_id(cell: t.Any) -> t.Any:
+    return cell.get("id")
+
+
+def cell_trusted(cell: t.Any) -> bool:
+    """Whether a cell says it is trusted (JupyterLab makes its model trusted then)."""
+    metadata = cell.get("metadata")
+    return bool(metadata is not None and hasattr(metadata, "get") and metadata.get("trusted"))
+
+
+def untrust_cell(cell: t.Any) -> None:
+    from pycrdt import Map
+
+    metadata = cell.get("metadata")
+    if isinstance(metadata, Map):
+        metadata["trusted"] = False
+    else:
+        cell["metadata"] = Map({"trusted": False})
+
+
+def replace_cell_untrusted(cells: t.Any, index: int) -> None:
+    """Put an untrusted copy of cell ``index`` in its place, made as jupyter_ydoc
+    makes cells (``YNotebook.create_ycell``)."""
+    from jupyter_ydoc import YNotebook
+
+    value = cells[index].to_py()
+    value["metadata"] = {**(value.get("metadata") or {}), "trusted": False}
+    state = value.get("execution_state")
+    cell = YNotebook.create_ycell(YNotebook.__new__(YNotebook), value)
+    del cells[index]
+    cells.insert(index, cell)
+    if state is not None and cells[index].get("execution_state") != state:
+        cells[index]["execution_state"] = state
+
+
 @_touchpoint("RTC documents")
 def _check_rtc(serverapp: t.Any) -> str | None:
     if "jupyter_server_ydoc" not in serverapp.extension_manager.extension_apps:
@@ -300,6 +362,28 @@ def _check_rtc(serverapp: t.Any) -> str | None:
     message_type = getattr(handlers, "MessageType", None)
     if getattr(message_type, "RAW", None) != RAW_MESSAGE:
         return "jupyter-collaboration's own messages no longer have Yjs type 2"
+    if not _source_mentions(handlers.YDocWebSocketHandler.prepare, "self.room"):
+        return "YDocWebSocketHandler no longer keeps its room in self.room"
+    return _check_notebook_model()
+
+
+def _check_notebook_model() -> str | None:
+    """A notebook made by jupyter_ydoc has the shape the trust guard reads."""
+    from jupyter_ydoc import YNotebook
+    from pycrdt import Doc, Map
+
+    if not callable(getattr(YNotebook, "create_ycell", None)):
+        return "jupyter_ydoc's YNotebook no longer has create_ycell"
+    doc: Doc[t.Any] = Doc()
+    notebook = YNotebook(doc)
+    cell = {"cell_type": "code", "id": "c", "source": "", "metadata": {"trusted": True}}
+    notebook.append_cell({**cell, "outputs": [], "execution_count": None})
+    cells = notebook_cells(doc)
+    if len(cells) != 1 or not isinstance(cells[0], Map) or not cell_trusted(cells[0]):
+        return "a notebook's cells are no longer Maps with metadata.trusted"
+    replace_cell_untrusted(cells, 0)
+    if cell_trusted(cells[0]) or cell_id(cells[0]) != "c":
+        return "an untrusted copy of a cell could not be made"
     return None
 
 

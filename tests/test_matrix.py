@@ -49,7 +49,8 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("workspaces", "read"): EVERYONE,
     ("workspaces", "write"): EVERYONE,
     ("server", "write"): OWNER_ONLY,
-    ("lab:extensions", "read"): EVERYONE,
+    # the extension manager fetches from the package index when asked to
+    ("lab:extensions", "read"): OWNER_ONLY,
     ("lab:extensions", "write"): OWNER_ONLY,
     ("lab:plugins", "read"): EVERYONE,
     ("lab:plugins", "write"): OWNER_ONLY,
@@ -69,6 +70,8 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("identity", "read"): EVERYONE,
     ("public", "read"): EVERYONE,
     ("csp", "write"): EDITORS,
+    # trusting runs a notebook's scripts in the owner's browser (test_trust.py)
+    ("trust", "write"): OWNER_ONLY,
 }
 
 #: Policy resources no cell here covers, and where they are tested instead.
@@ -76,6 +79,9 @@ ELSEWHERE = {
     # jupyter_lsp does not load under filterwarnings=error (a traitlets deprecation);
     # the route sweep (test_sweep.py) requests its routes as every guest
     "lsp",
+    # served by jupyter-collaboration, which the matrix's server does not load:
+    # test_trust.py asks for forks and timelines as every guest
+    "forks",
 }
 
 #: EXPECTED's resources that name a route rather than a policy resource
@@ -267,6 +273,9 @@ PROBES: dict[tuple[str, str], t.Callable[[Caller], t.Awaitable[int]]] = {
     ("public", "read"): lambda c: c.http("api"),
     ("csp", "write"): lambda c: c.http(
         "api", "security", "csp-report", method="POST", **_json({"csp-report": {}})
+    ),
+    ("trust", "write"): lambda c: c.http(
+        "api", "contents", NOTEBOOK, "trust", method="POST", body=""
     ),
 }
 
