@@ -112,6 +112,7 @@ GUARDS: dict[str, GuardFactory] = {
     "jupyterlab_server.workspaces_handler.WorkspacesHandler": _confined,
     "jupyter_server_ydoc.handlers.YDocWebSocketHandler": rtc.guard_document_socket,
     "jupyter_server_ydoc.handlers.DocForkHandler": rtc.guard_fork_merge,
+    "jupyter_server_ydoc.handlers.DocSessionHandler": rtc.guard_document_session,
     "jupyter_server.services.kernels.websocket.KernelWebsocketHandler": (
         processes.guard_kernel_socket
     ),

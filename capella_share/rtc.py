@@ -29,11 +29,13 @@ import json
 import time
 import typing as t
 
+from jupyter_core.utils import ensure_async
 from tornado import web
 
 from . import policy, trust, upstream
 from .base import SHARES_SETTING
 from .identity import principal_of
+from .shares.paths import READ, check_path
 from .yjs import AWARENESS, RAW, SYNC, SYNC_STEP1, Reader, message_kind
 
 #: What a client that may not write can still send: its awareness, and a request
@@ -323,3 +325,36 @@ def guard_fork_merge(cls: type[web.RequestHandler]) -> type[web.RequestHandler]:
     GuardedDocForkHandler.__qualname__ = cls.__name__
     GuardedDocForkHandler.__module__ = __name__
     return GuardedDocForkHandler
+
+
+def guard_document_session(cls: type[web.RequestHandler]) -> type[web.RequestHandler]:
+    """``DocSessionHandler`` that opens rooms for real files only.
+
+    Asking for a document's room gives its file an id, kept by the file id manager
+    in its database for good: upstream indexes whatever string it is given (paths
+    outside the root, missing files, names of kilobytes). Only a file the contents
+    manager will serve to the requester (inside the root, not hidden unless the
+    server shows hidden files) gets one."""
+
+    class GuardedDocSessionHandler(cls):  # type:ignore[valid-type,misc]
+        @web.authenticated
+        async def put(self, path: str) -> t.Any:
+            checked = check_path(path, READ)
+            try:
+                model = await ensure_async(self.contents_manager.get(checked, content=False))
+            except web.HTTPError as error:
+                if error.status_code == 404:
+                    raise web.HTTPError(
+                        404, f"There is no file {checked!r} to open together."
+                    ) from None
+                raise
+            if model.get("type") == "directory":
+                raise web.HTTPError(
+                    400, f"{checked!r} is a folder: only files are opened together."
+                )
+            return await super().put(path)
+
+    GuardedDocSessionHandler.__name__ = cls.__name__
+    GuardedDocSessionHandler.__qualname__ = cls.__name__
+    GuardedDocSessionHandler.__module__ = __name__
+    return GuardedDocSessionHandler
