@@ -26,7 +26,7 @@ from .hub import HubGrants, in_hub
 from .identity import GuestIdentityMixin, principal_of
 from .links import LinkRegistry
 from .processes import GuestKernelsMixin, GuestTerminalsMixin, ProcessManager
-from .redact import SecretRedactor, transform_for
+from .redact import SecretRedactor, redact_logs, stop_redacting_logs, transform_for
 from .routeguard import forget_guest_workspaces, guard_routes
 from .shares import (
     MANIFEST_ENV,
@@ -326,10 +326,10 @@ class CapellaShareApp(ExtensionApp):
         self.shares = self._start_shares()
         self.settings.update({SHARES_SETTING: self.shares, SHARES_OFF_SETTING: self._shares_off})
         # Before any other transform (compression): every response not made for the
-        # owner has the server's secrets cut out.
-        self.serverapp.web_app.transforms.insert(
-            0, transform_for(SecretRedactor.for_server(self.serverapp))
-        )
+        # owner has the server's secrets cut out; and every log line, anyone's.
+        self.redactor = SecretRedactor.for_server(self.serverapp)
+        self.serverapp.web_app.transforms.insert(0, transform_for(self.redactor))
+        redact_logs(self.redactor)
         self._wrap_page_config_hook()
 
     def initialize_handlers(self) -> None:
@@ -521,6 +521,7 @@ class CapellaShareApp(ExtensionApp):
         self._guard_routes()
 
     async def stop_extension(self) -> None:
+        stop_redacting_logs(self.redactor)
         if self.hub_grants is not None:
             self.hub_grants.stop()
         self.links.close()

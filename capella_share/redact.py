@@ -8,18 +8,28 @@ request was authenticated as the owner, the owner's token, the JupyterHub API
 token, the cookie secret and anything shaped like a share-link token are cut from
 its headers and body. A page rendered for a guest thus carries an empty token, as
 it would for a visitor of a server without one.
+
+Log lines get the same care, for whoever reads the logs: tornado logs the full
+URI of a request that failed (``?token=`` included), and any logger may be handed
+a URL or a header. Every log record made in the process, by any logger and at any
+level, has the secrets of every running server cut out as it is made
+(:func:`redact_logs`).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import html
 import json
+import logging
 import os
 import re
+import traceback
 import typing as t
 import urllib.parse
+import weakref
 
 from tornado.httputil import HTTPHeaders, HTTPServerRequest
 from tornado.web import OutputTransform
@@ -98,14 +108,15 @@ class SecretRedactor:
             _LINK_PREFIX in data and LINK_TOKEN.search(data) is not None
         )
 
-    def cut(self, data: bytes, keep_length: bool = False) -> bytes:
-        """``data`` without any secret; with ``keep_length``, each is overwritten
-        with ``*`` instead (for a response whose length is already announced)."""
+    def cut(self, data: bytes, keep_length: bool = False, marker: bytes = b"") -> bytes:
+        """``data`` without any secret, each replaced by ``marker``; with
+        ``keep_length``, overwritten with ``*`` instead (for a response whose
+        length is already announced)."""
         for form in self.forms:
             if form in data:
-                data = data.replace(form, b"*" * len(form) if keep_length else b"")
+                data = data.replace(form, b"*" * len(form) if keep_length else marker)
         if _LINK_PREFIX in data:
-            data = LINK_TOKEN.sub((lambda m: b"*" * len(m[0])) if keep_length else b"", data)
+            data = LINK_TOKEN.sub((lambda m: b"*" * len(m[0])) if keep_length else marker, data)
         return data
 
 
@@ -167,3 +178,58 @@ class RedactingTransform(OutputTransform):
 def transform_for(redactor: SecretRedactor) -> type[RedactingTransform]:
     """The transform class to put first in ``Application.transforms``."""
     return type("RedactingTransform", (RedactingTransform,), {"redactor": redactor})
+
+
+#: What stands in a log line where a secret was.
+LOG_MARKER = b"[secret]"
+
+#: The redactors of the servers running in this process (tests run several).
+_LOG_REDACTORS: weakref.WeakSet[SecretRedactor] = weakref.WeakSet()
+_record_factory: t.Callable[..., logging.LogRecord] | None = None
+
+
+def redact_logs(redactor: SecretRedactor) -> None:
+    """Cut ``redactor``'s secrets, and any link token, from every log record
+    made from now on, until :func:`stop_redacting_logs`."""
+    global _record_factory
+    _LOG_REDACTORS.add(redactor)
+    if _record_factory is None:
+        _record_factory = logging.getLogRecordFactory()
+        logging.setLogRecordFactory(_redacted_record)
+
+
+def stop_redacting_logs(redactor: SecretRedactor) -> None:
+    _LOG_REDACTORS.discard(redactor)
+
+
+def _redacted_record(*args: t.Any, **kwargs: t.Any) -> logging.LogRecord:
+    assert _record_factory is not None
+    record = _record_factory(*args, **kwargs)
+    # a record that cannot be formatted is its handler's to report
+    with contextlib.suppress(Exception):
+        _clean_record(record)
+    return record
+
+
+def _clean_text(text: str) -> str:
+    data = text.encode("utf-8", "surrogateescape")
+    cleaned = data
+    for redactor in list(_LOG_REDACTORS):
+        cleaned = redactor.cut(cleaned, marker=LOG_MARKER)
+    if _LINK_PREFIX in cleaned:  # a link token, with or without a server running
+        cleaned = LINK_TOKEN.sub(LOG_MARKER, cleaned)
+    return text if cleaned == data else cleaned.decode("utf-8", "surrogateescape")
+
+
+def _clean_record(record: logging.LogRecord) -> None:
+    """The record's message, traceback and stack formatted now, without secrets
+    (a formatter then uses them as they are)."""
+    message = record.getMessage()
+    cleaned = _clean_text(message)
+    if cleaned is not message:
+        record.msg, record.args = cleaned, ()
+    if record.exc_info and not record.exc_text:
+        text = "".join(traceback.format_exception(*record.exc_info)).rstrip("\n")
+        record.exc_text = _clean_text(text)
+    if record.stack_info:
+        record.stack_info = _clean_text(record.stack_info)

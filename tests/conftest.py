@@ -1,5 +1,8 @@
 """The tests' pytest configuration: Jupyter's server fixtures and ours
-(tests/fixtures.py), and the filters and hooks of the whole run."""
+(tests/capella_fixtures.py), and the filters and hooks of the whole run."""
+
+import log_scan
+from live_server import OWNER_TOKEN
 
 pytest_plugins = ("pytest_jupyter.jupyter_server", "capella_fixtures")
 
@@ -15,3 +18,21 @@ TERMSOCKET_AUTH_WARNING = (
 
 def pytest_configure(config):
     config.addinivalue_line("filterwarnings", TERMSOCKET_AUTH_WARNING)
+    # every log line of the run is looked through for secrets (log_scan.py)
+    log_scan.KNOWN.add(OWNER_TOKEN)
+    log_scan.install()
+
+
+def pytest_terminal_summary(terminalreporter):
+    terminalreporter.section("secrets in the run's logs")
+    terminalreporter.write_line(
+        f"{log_scan.checked()} log records and files looked through; "
+        f"{len(log_scan.found)} secrets found"
+    )
+    for line in log_scan.found:
+        terminalreporter.write_line(f"  {line}")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if log_scan.found and session.exitstatus == 0:
+        session.exitstatus = 1  # a secret in a log fails the run

@@ -18,11 +18,13 @@ import typing as t
 import urllib.parse
 from pathlib import Path
 
+import log_scan
 import requests
 from live_server import free_port, isolated_env, stop_process
 
 REPO = Path(__file__).resolve().parent.parent
 ADMIN_TOKEN = "capella-hub-test-admin-token"
+log_scan.KNOWN.add(ADMIN_TOKEN)
 PASSWORD = "capella-test-password"
 
 
@@ -204,6 +206,7 @@ class LiveHub:
             except requests.RequestException:
                 pass
         stop_process(self.process)
+        log_scan.check_file(self.log_path, "a hub and its servers")
         pid_file = self.workdir / "proxy.pid"
         if pid_file.exists():
             with contextlib.suppress(ValueError, OSError):

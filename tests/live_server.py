@@ -13,6 +13,7 @@ import time
 import typing as t
 from pathlib import Path
 
+import log_scan
 import requests
 
 OWNER_TOKEN = "capella-live-owner-token"
@@ -164,3 +165,4 @@ class LiveServer:
 
     def stop(self) -> None:
         stop_process(self.process)
+        log_scan.check_file(self.log_path, f"a server under {self.workdir.name}")

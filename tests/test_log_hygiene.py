@@ -54,6 +54,11 @@ async def test_no_token_reaches_the_log(
         )
         assert patch.code == 200
         socket = await ws_connect("api", "capella-share", "session", "ws", token=token)
+        # a request that fails is logged by tornado with its whole URI, query included
+        missing = await fetch("api", "contents", "missing.txt", token="", params={"token": token})
+        assert missing.code == 404
+        by_header = await fetch("api", "contents", "missing.txt", token=token)
+        assert by_header.code == 404
         # refused requests are logged with more detail (the Referer among it)
         referer = f"http://{browser_host}/lab?token={token}"
         refused = await fetch(
