@@ -31,6 +31,7 @@ upstream shape is a function of :mod:`capella_share.upstream`, checked at start;
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import typing as t
 import weakref
 from dataclasses import dataclass
@@ -394,6 +395,45 @@ class GuestKernelsMixin:
         if new and processes is not None:
             processes.kernel_started(kernel_id, principal)
         return kernel_id
+
+    async def shutdown_all(self, now: bool = False) -> None:
+        """Shut every kernel down, whatever state the manager is in, so that the
+        server's stop (SIGTERM) finishes: a failed start is forgotten rather than
+        shut down (upstream answers 404 for it and the stop never ends), a kernel
+        gone meanwhile (a revoked guest's, ended at the same time) is no error,
+        and a kernel that does not end within ``shutdown_wait`` seconds is killed."""
+        failed = upstream.forget_failed_starts(self)
+        if failed:
+            self.log.info(  # type:ignore[attr-defined]
+                "capella-share: forgot %d kernel starts that had failed", len(failed)
+            )
+        ids = list(self.list_kernel_ids())  # type:ignore[attr-defined]
+        await asyncio.gather(*(self._shutdown_at_stop(kernel_id, now) for kernel_id in ids))
+
+    #: seconds a kernel is given to shut down when the server stops
+    shutdown_wait = 10.0
+
+    async def _shutdown_at_stop(self, kernel_id: str, now: bool) -> None:
+        try:
+            await asyncio.wait_for(
+                ensure_async(self.shutdown_kernel(kernel_id, now=now)),  # type:ignore[attr-defined]
+                self.shutdown_wait,
+            )
+            return
+        except web.HTTPError as error:
+            if error.status_code == 404:
+                return  # gone already
+            problem: BaseException = error
+        except Exception as error:  # the stop must go on
+            problem = error
+        self.log.warning(  # type:ignore[attr-defined]
+            "capella-share: kernel %s did not shut down (%s); killing it", kernel_id, problem
+        )
+        with contextlib.suppress(Exception):
+            kernel = self.get_kernel(kernel_id)  # type:ignore[attr-defined]
+            await ensure_async(kernel.shutdown_kernel(now=True))
+        with contextlib.suppress(Exception):
+            self.remove_kernel(kernel_id)
 
     def remove_kernel(self, kernel_id: str) -> t.Any:
         # every way a kernel goes (shutdown, death, culling) ends here

@@ -412,6 +412,25 @@ def kernel_socket_handlers(router: Router) -> list[type]:
     return [cls for _, cls in routed_handlers(router) if issubclass(cls, KernelWebsocketHandler)]
 
 
+def forget_failed_starts(kernel_manager: t.Any) -> list[str]:
+    """Drop the kernels whose start failed from the manager's pending starts; their
+    ids. jupyter_client 8 (``MultiKernelManager._add_kernel_when_ready``) keeps a
+    failed start in ``_pending_kernels`` for good, without a manager, and its
+    ``shutdown_all`` then asks jupyter_server to shut that id down, which answers
+    404 and leaves the server's stop unfinished. No public API lists them."""
+    pending = getattr(kernel_manager, "_pending_kernels", None)
+    if not isinstance(pending, dict):
+        return []
+    failed = [
+        kernel_id
+        for kernel_id, task in list(pending.items())
+        if kernel_id not in kernel_manager and getattr(task, "done", lambda: False)()
+    ]
+    for kernel_id in failed:
+        pending.pop(kernel_id, None)
+    return failed
+
+
 def sent_header(handler: t.Any, message: t.Any) -> dict[str, t.Any] | None:
     """The header of a message a client sent over a kernel websocket, or None.
 
@@ -485,6 +504,8 @@ def _check_kernel_messages(serverapp: t.Any) -> str | None:
             return f"jupyter_server's kernel connection no longer has {name}"
     if not kernel_socket_handlers(serverapp.web_app.default_router):
         return "no route serves kernel websockets with KernelWebsocketHandler"
+    if not isinstance(getattr(serverapp.kernel_manager, "_pending_kernels", None), dict):
+        return "the kernel manager no longer keeps its pending starts in _pending_kernels"
     return None
 
 
