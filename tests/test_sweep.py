@@ -232,6 +232,35 @@ class SweepResult:
     ok: int = 0
     problems: list[str] = field(default_factory=list)
     upstream_errors: set[str] = field(default_factory=set)
+    #: route handler -> (memory, disk) the server grew by while it was swept, in bytes
+    growth: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+
+Footprint = t.Callable[[], tuple[int, int]]
+
+
+def footprint(server: LiveServer) -> Footprint:
+    """What the server holds: its resident memory and the size of its folders
+    (root, data, runtime), in bytes."""
+
+    def measure() -> tuple[int, int]:
+        status = Path(f"/proc/{server.process.pid}/status").read_text()
+        memory = next(
+            int(line.split()[1]) * 1024 for line in status.splitlines() if line.startswith("VmRSS:")
+        )
+        disk = sum(
+            p.stat().st_size
+            for folder in (server.root, server.workdir / "data", server.workdir / "runtime")
+            for p in folder.rglob("*")
+            if p.is_file()
+        )
+        return memory, disk
+
+    return measure
+
+
+def _grew(before: tuple[int, int], after: tuple[int, int]) -> tuple[int, int]:
+    return after[0] - before[0], after[1] - before[1]
 
 
 def sweep(
@@ -240,48 +269,104 @@ def sweep(
     guests: dict[str, tuple[str, dict[str, str]]],
     secrets: dict[str, bytes],
     owner: dict[str, str],
+    measure: Footprint | None = None,
 ) -> SweepResult:
     """Request every route's paths with every verb as each guest; ``guests`` maps a
     name ("view by token") to (level, headers). What must hold is in the module's
-    docstring; every breach is a line of the result's ``problems``."""
+    docstring; every breach is a line of the result's ``problems``. With
+    ``measure``, what the server grew by is recorded per route."""
     result = SweepResult()
     for route in routes:
-        for index, path in enumerate(paths_for(route["pattern"])):
-            served_by = _route_of(routes, path)
-            verbs = READ_VERBS + (WRITE_VERBS if index < WRITE_PATHS_PER_ROUTE else ())
-            for verb, (name, (level, headers)) in itertools.product(verbs, guests.items()):
-                body = NOT_JSON if verb in WRITE_VERBS else None
-                status, got_headers, content = sweeper.request(verb, path, headers, body)
-                if status in (502, 503, 504):  # a proxy in front that lost the server once
-                    time.sleep(0.2)
-                    status, got_headers, content = sweeper.request(verb, path, headers, body)
-                result.requests += 1
-                result.ok += 200 <= status < 300
-                cell = f"{verb} {path} as {name} -> {status}"
-                text = content + b"\n".join(
-                    f"{k}: {v}".encode("latin-1", "replace") for k, v in got_headers
-                )
-                result.problems += [f"{cell}: carries {s}" for s, v in secrets.items() if v in text]
-                if b"Traceback (most recent call last)" in content:
-                    result.problems.append(f"{cell}: a stack trace")
-                if status >= 500 or status == 0:
-                    # ours must never fail; an upstream handler that fails the same
-                    # way for the owner is upstream's (and reported)
-                    if served_by["handler"].startswith("capella_share") or (
-                        0 < sweeper.request(verb, path, owner, body)[0] < 500
-                    ):
-                        result.problems.append(f"{cell}: server error {content[:200]!r}")
-                    result.upstream_errors.add(f"{verb} {served_by['handler']}")
-                resource = served_by["resource"]
-                action = policy.method_action(verb, served_by["handler"])
-                principal = policy.Principal(policy.Level(level))
-                if resource is None or not policy.allows(principal, action, resource):
-                    result.refused += 1
-                    if status not in (0, 403, 405):
-                        result.problems.append(
-                            f"{cell}: {served_by['handler']} ({resource}) must refuse"
-                        )
+        before = measure() if measure else (0, 0)
+        _sweep_route(sweeper, routes, route, guests, secrets, owner, result)
+        if measure:
+            grown = _grew(before, measure())
+            old = result.growth.get(route["handler"], (0, 0))
+            result.growth[route["handler"]] = (old[0] + grown[0], old[1] + grown[1])
     return result
+
+
+def _sweep_route(
+    sweeper: Sweeper,
+    routes: list[dict],
+    route: dict,
+    guests: dict[str, tuple[str, dict[str, str]]],
+    secrets: dict[str, bytes],
+    owner: dict[str, str],
+    result: SweepResult,
+) -> None:
+    for index, path in enumerate(paths_for(route["pattern"])):
+        served_by = _route_of(routes, path)
+        verbs = READ_VERBS + (WRITE_VERBS if index < WRITE_PATHS_PER_ROUTE else ())
+        for verb, (name, (level, headers)) in itertools.product(verbs, guests.items()):
+            body = NOT_JSON if verb in WRITE_VERBS else None
+            status, got_headers, content = sweeper.request(verb, path, headers, body)
+            if status in (502, 503, 504):  # a proxy in front that lost the server once
+                time.sleep(0.2)
+                status, got_headers, content = sweeper.request(verb, path, headers, body)
+            result.requests += 1
+            result.ok += 200 <= status < 300
+            cell = f"{verb} {path} as {name} -> {status}"
+            text = content + b"\n".join(
+                f"{k}: {v}".encode("latin-1", "replace") for k, v in got_headers
+            )
+            result.problems += [f"{cell}: carries {s}" for s, v in secrets.items() if v in text]
+            if b"Traceback (most recent call last)" in content:
+                result.problems.append(f"{cell}: a stack trace")
+            if status >= 500 or status == 0:
+                # ours must never fail; an upstream handler that fails the same
+                # way for the owner is upstream's (and reported)
+                if served_by["handler"].startswith("capella_share") or (
+                    0 < sweeper.request(verb, path, owner, body)[0] < 500
+                ):
+                    result.problems.append(f"{cell}: server error {content[:200]!r}")
+                result.upstream_errors.add(f"{verb} {served_by['handler']}")
+            resource = served_by["resource"]
+            action = policy.method_action(verb, served_by["handler"])
+            principal = policy.Principal(policy.Level(level))
+            if resource is None or not policy.allows(principal, action, resource):
+                result.refused += 1
+                if status not in (0, 403, 405):
+                    result.problems.append(
+                        f"{cell}: {served_by['handler']} ({resource}) must refuse"
+                    )
+
+
+#: Requests of one kind a view guest repeats, and what they may add to the server
+#: in all: what stays behind after each request shows as growth with their number.
+REPEATS = 50
+MAX_MEMORY_GROWTH = 8 * 1024 * 1024
+MAX_DISK_GROWTH = 16 * 1024
+
+
+def repeat(
+    sweeper: Sweeper, routes: list[dict], headers: dict[str, str], measure: Footprint
+) -> dict[str, tuple[int, int]]:
+    """Each route a view guest may use, asked REPEATS times with a long name never
+    asked before in its last path parameter; what the server grew by, per route."""
+    viewer = policy.Principal(policy.Level.VIEW)
+    grown: dict[str, tuple[int, int]] = {}
+    for route in routes:
+        paths = paths_for(route["pattern"])
+        if not paths or route["resource"] is None:
+            continue
+        verbs = [
+            verb
+            for verb in ("GET", "PUT", "POST")
+            if policy.allows(
+                viewer, policy.method_action(verb, route["handler"]), route["resource"]
+            )
+        ]
+        if not verbs:
+            continue
+        body = json.dumps({"format": "text", "type": "file"}).encode()
+        before = measure()
+        for i in range(REPEATS):
+            path = paths[-1] + f"{i}-" + "n" * 200
+            for verb in verbs:
+                sweeper.request(verb, path, headers, None if verb == "GET" else body)
+        grown[route["handler"]] = _grew(before, measure())
+    return grown
 
 
 def test_every_route_as_every_guest(swept_server, report):
@@ -299,8 +384,10 @@ def test_every_route_as_every_guest(swept_server, report):
     assert "route_census.SecretHandler" in unclassified
     assert all(r["vetted"] for r in routes), [r for r in routes if not r["vetted"]]
 
+    measure = footprint(server)
+    sweeper = Sweeper(server)
     swept = sweep(
-        Sweeper(server),
+        sweeper,
         routes,
         {
             f"{guest.level} by {by}": (guest.level, guest.headers(by))
@@ -309,7 +396,10 @@ def test_every_route_as_every_guest(swept_server, report):
         },
         secrets,
         owner={"Authorization": f"token {server.token}"},
+        measure=measure,
     )
+    assert _tree(server.root) == before, "a guest's request changed the server's files"
+    repeated = repeat(sweeper, routes, guests[0].headers("token"), measure)
     assert _tree(server.root) == before, "a guest's request changed the server's files"
     assert swept.ok > 100, swept  # the guests really got in where allowed
     report(
@@ -319,4 +409,24 @@ def test_every_route_as_every_guest(swept_server, report):
         f"unclassified: {', '.join(unclassified)}; upstream handlers answering 500 to junk "
         f"for the owner too: {', '.join(sorted(swept.upstream_errors)) or 'none'}",
     )
+
+    def biggest(growth: dict[str, tuple[int, int]], which: int) -> str:
+        top = sorted(growth.items(), key=lambda item: -item[1][which])[:3]
+        return ", ".join(
+            f"{name.rsplit('.', 1)[-1]} {grown[which] / 1024:+.0f} KiB" for name, grown in top
+        )
+
+    report(
+        "route sweep: what the server grew by, per route",
+        f"{server.prefix} ({server.app}): the sweep (every verb and guest): memory "
+        f"{biggest(swept.growth, 0)}; disk {biggest(swept.growth, 1)}. {REPEATS} new names "
+        f"asked by a view guest on each of {len(repeated)} routes: memory "
+        f"{biggest(repeated, 0)}; disk {biggest(repeated, 1)}",
+    )
+    swept.problems += [
+        f"{handler}: {REPEATS} requests of a view guest left {memory / 1024:.0f} KiB of memory "
+        f"and {disk / 1024:.0f} KiB on disk behind"
+        for handler, (memory, disk) in repeated.items()
+        if memory > MAX_MEMORY_GROWTH or disk > MAX_DISK_GROWTH
+    ]
     assert not swept.problems, f"{len(swept.problems)} problems:\n" + "\n".join(swept.problems[:60])
