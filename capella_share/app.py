@@ -36,7 +36,7 @@ from .shares import (
     ShareProvider,
 )
 from .shares.provider import is_within
-from .trust import TrustGuardMixin
+from .trust import TRUST_NOTES_SETTING, TrustGuardMixin, TrustNotes
 
 if t.TYPE_CHECKING:
     from jupyter_server.serverapp import ServerApp
@@ -323,6 +323,12 @@ class CapellaShareApp(ExtensionApp):
         dlink((self, "end_guest_kernels"), (self.processes, "end_guest_kernels"))
         self.settings[PROCESSES_SETTING] = self.processes
 
+        # which notebooks guests wrote untrusted, for the owner's Lab to say so
+        self.trust_notes = TrustNotes(self.links)
+        self.settings[TRUST_NOTES_SETTING] = self.trust_notes
+        contents_manager = self.serverapp.contents_manager
+        if isinstance(contents_manager, TrustGuardMixin):
+            contents_manager.trust_notes = self.trust_notes
         self.shares = self._start_shares()
         self.settings.update({SHARES_SETTING: self.shares, SHARES_OFF_SETTING: self._shares_off})
         # Before any other transform (compression): every response not made for the

@@ -14,11 +14,13 @@ from jupyter_server.utils import url_path_join
 from tornado import web
 from tornado.websocket import WebSocketHandler
 
-from . import policy
+from . import policy, upstream
 from .base import CapellaShareHandler, package_version
 from .identity import GuestIdentityMixin, principal_of
 from .links import LINK_ID_RE
 from .policy import LINK_PERMISSIONS
+from .shares.paths import READ, check_path
+from .trust import TRUST_NOTES_SETTING, TrustNotes
 
 if t.TYPE_CHECKING:
     pass
@@ -249,6 +251,21 @@ class SessionSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
         """Nothing to say: the socket exists to be closed."""
 
 
+class UntrustedHandler(CapellaShareHandler):
+    """``untrusted?path=``: which guests wrote a notebook so that its outputs are
+    shown untrusted, for the owner's Lab to say why."""
+
+    auth_resource = "capella-share:links"
+
+    @web.authenticated
+    @authorized
+    def get(self) -> None:
+        path = check_path(self.get_query_argument("path", ""), READ)
+        notes: TrustNotes = self.settings[TRUST_NOTES_SETTING]
+        writes = notes.writes(path, upstream.document_rooms(self.settings, path))
+        self.write_json({"path": path, "writes": [write.to_model() for write in writes]})
+
+
 def default_handlers() -> list[tuple[str, type]]:
     return [
         (r"api/capella-share/info", InfoHandler),
@@ -257,4 +274,5 @@ def default_handlers() -> list[tuple[str, type]]:
         (r"api/capella-share/session/ws", SessionSocket),
         (r"api/capella-share/links", LinksHandler),
         (r"api/capella-share/links/([^/]+)", LinkHandler),
+        (r"api/capella-share/untrusted", UntrustedHandler),
     ]

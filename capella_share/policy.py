@@ -221,6 +221,7 @@ ROUTES: dict[str, str] = {
     "capella_share.handlers.SessionSocket": "capella-share:session",
     "capella_share.handlers.LinksHandler": "capella-share:links",
     "capella_share.handlers.LinkHandler": "capella-share:links",
+    "capella_share.handlers.UntrustedHandler": "capella-share:links",
     "capella_share.hub_handlers.GrantsHandler": "capella-share:links",
     "capella_share.hub_handlers.GrantHandler": "capella-share:links",
     "capella_share.hub_handlers.DirectoryHandler": "capella-share:links",

@@ -26,13 +26,17 @@ outputs stay trusted, and the owner may still trust a notebook deliberately.
 
 from __future__ import annotations
 
+import time
 import typing as t
 import weakref
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime, timezone
 
 from tornado import web
 
 from . import policy, upstream, yjs
-from .identity import current_principal
+from .identity import current_principal, principal_of
 
 #: Why a guest may not trust a notebook, for the 403.
 TRUST_REFUSED = (
@@ -41,17 +45,72 @@ TRUST_REFUSED = (
 )
 
 
+#: The settings key of the server's TrustNotes.
+TRUST_NOTES_SETTING = "capella_share_trust_notes"
+
+
 def may_trust(principal: policy.Principal) -> bool:
     """Whether what ``principal`` writes may be trusted (signed) for everyone."""
     return policy.allows(principal, policy.WRITE, "trust")
 
 
+@dataclass(frozen=True)
+class GuestWrite:
+    """A guest's writing that made a notebook's outputs untrusted."""
+
+    link_id: str
+    #: the link's label then ("" if none)
+    label: str
+    at: float
+
+    def to_model(self) -> dict[str, t.Any]:
+        from .links import isoformat
+
+        moment = datetime.fromtimestamp(self.at, timezone.utc)
+        return {"link": self.link_id, "label": self.label or None, "at": isoformat(moment)}
+
+
+class TrustNotes:
+    """Which notebooks guests wrote so that their outputs are untrusted, so the
+    owner's Lab can say why (the most recent ``limit`` notebooks, in memory)."""
+
+    def __init__(self, links: t.Any, limit: int = 1000):
+        self.links = links
+        self.limit = limit
+        self._notes: OrderedDict[tuple[str, str], list[GuestWrite]] = OrderedDict()
+
+    def note(self, kind: str, key: str, principal: policy.Principal) -> None:
+        """A guest of ``principal``'s link wrote the notebook at path (kind
+        "path") or in the document room (kind "room") ``key``."""
+        writes = self._notes.pop((kind, key), [])
+        writes = [w for w in writes if w.link_id != principal.link_id][-9:]
+        link = self.links.get(principal.link_id) if principal.link_id else None
+        label = getattr(link, "label", "") or ""
+        writes.append(GuestWrite(principal.link_id or "", label, time.time()))
+        self._notes[kind, key] = writes
+        while len(self._notes) > self.limit:
+            self._notes.popitem(last=False)
+
+    def writes(self, path: str, rooms: t.Iterable[str] = ()) -> list[GuestWrite]:
+        """The guests' writes of the notebook at ``path`` (saved, or changed live
+        in one of ``rooms``), oldest first."""
+        found = list(self._notes.get(("path", path), []))
+        for room in rooms:
+            found += self._notes.get(("room", room), [])
+        return sorted(found, key=lambda write: write.at)
+
+
 class TrustGuardMixin:
     """Contents manager mixin: notebooks are signed for the owner only."""
+
+    #: Set by the server extension: where guests' unsigned saves are noted.
+    trust_notes: TrustNotes | None = None
 
     def check_and_sign(self, nb: t.Any, path: str = "", **kwargs: t.Any) -> None:
         principal = current_principal.get()
         if not may_trust(principal):
+            if self.trust_notes is not None:
+                self.trust_notes.note("path", path.strip("/"), principal)
             # stored unsigned whatever its cells say: the owner sees its outputs untrusted
             self.log.info(  # type:ignore[attr-defined]
                 "capella-share: %s is saved unsigned: a guest of link %s wrote it",
@@ -257,4 +316,9 @@ def guest_message(handler: t.Any, message: bytes) -> bytes | None:
     rewritten = guard.guest_update(update)
     if rewritten is None:
         return None
-    return message if rewritten is update else yjs.update_message(rewritten)
+    if rewritten is update:
+        return message
+    notes = handler.settings.get(TRUST_NOTES_SETTING)
+    if isinstance(notes, TrustNotes):
+        notes.note("room", room_id, principal_of(handler.current_user))
+    return yjs.update_message(rewritten)

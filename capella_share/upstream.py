@@ -293,6 +293,15 @@ def room_ydoc(handler: t.Any) -> t.Any:
     return getattr(getattr(handler, "room", None), "ydoc", None)
 
 
+def document_rooms(settings: t.Mapping[str, t.Any], path: str) -> list[str]:
+    """The rooms a notebook at ``path`` is edited live in: ``json:notebook:<its
+    file id>``, as jupyter-collaboration names them (none without it, or when
+    the file has no id: it was never opened live)."""
+    manager = settings.get("file_id_manager")
+    file_id = manager.get_id(path) if manager is not None else None
+    return [] if file_id is None else [f"json:notebook:{file_id}"]
+
+
 def room_document_type(room_id: str) -> str | None:
     """The content type ("notebook", "file") of a document room's file; None for
     rooms that hold no file. Document rooms are ``<format>:<type>:<file id>``

@@ -13,7 +13,8 @@ import {
   ISession,
   IShareList,
   Permission,
-  SharePermission
+  SharePermission,
+  IUntrusted
 } from './tokens';
 import { requestAPI } from './request';
 
@@ -34,6 +35,13 @@ export class ShareClient {
    * @param settings the app's server settings (`app.serviceManager.serverSettings`)
    */
   constructor(readonly settings: ServerConnection.ISettings) {}
+
+  /**
+   * Which guests wrote the notebook at ``path`` so that its outputs are untrusted.
+   */
+  untrusted(path: string): Promise<IUntrusted> {
+    return this._get<IUntrusted>(`untrusted?path=${encodeURIComponent(path)}`);
+  }
 
   info(): Promise<IInfo> {
     return this._get<IInfo>('info');

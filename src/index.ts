@@ -5,6 +5,7 @@ import { guestPlugin } from './guest/plugin';
 import { sessionPlugin } from './session';
 import { sharePlugin } from './links/plugin';
 import { sharesPlugin } from './shares/plugin';
+import { trustPlugin } from './trust/plugin';
 
 export * from './tokens';
 
@@ -14,7 +15,8 @@ const plugins: JupyterFrontEndPlugin<any>[] = [
   guestPlugin,
   sharesPlugin,
   accessPlugin,
-  refusalsPlugin
+  refusalsPlugin,
+  trustPlugin
 ];
 
 export default plugins;

@@ -102,6 +102,14 @@ export interface ILinkRequest {
 }
 
 /**
+ * GET untrusted: the guests' writes that made a notebook's outputs untrusted.
+ */
+export interface IUntrusted {
+  path: string;
+  writes: { link: string; label: string | null; at: string }[];
+}
+
+/**
  * The session as seen by this browser, once known.
  */
 export interface ICapellaShare {
@@ -168,7 +176,8 @@ export const PLUGIN_IDS = {
   guest: 'capella-share:guest',
   shares: 'capella-share:shares',
   access: 'capella-share:access',
-  refusals: 'capella-share:refusals'
+  refusals: 'capella-share:refusals',
+  trust: 'capella-share:trust'
 };
 
 /**

@@ -372,3 +372,24 @@ async def test_the_owners_live_edits_keep_the_notebook_signed(rtc_open, fetch, s
     await until(lambda: "1 + 1 + 2" in (jp_root_dir / "mine.ipynb").read_text())
     await asyncio.sleep(0.3)
     assert signed("mine.ipynb")
+
+
+async def test_the_owner_is_told_which_guests_wrote_a_notebook_untrusted(
+    rtc_open, make_link, fetch
+):
+    async def untrusted(path: str, token: str | None = None):
+        return await fetch("api", "capella-share", "untrusted", params={"path": path}, token=token)
+
+    _, token = await make_link("edit", label="Report writers")
+    assert (await put_notebook(fetch, "by-api.ipynb", trusted_notebook(), token=token)).code == 201
+    told = (await untrusted("by-api.ipynb")).json()
+    assert [(w["label"], bool(w["at"])) for w in told["writes"]] == [("Report writers", True)]
+    assert (await untrusted("by-api.ipynb", token=token)).code == 403  # the owner's to know
+
+    owner, guest = await together(rtc_open, make_link, fetch)
+    assert (await untrusted("nb.ipynb")).json()["writes"] == []
+    await send(guest, lambda g: g.notebook.ycells.append(cell_with_script(g)))
+    await until(lambda: owner.notebook.cell_number == 2)
+    live = (await untrusted("nb.ipynb")).json()["writes"]
+    assert [w["label"] for w in live][:1] == ["Review team"]
+    assert (await untrusted("../outside.ipynb")).code == 400

@@ -24,3 +24,5 @@ _state = mkdtemp(prefix="capella-ui-")
 c.LocalShareRegistry.db_path = os.path.join(_state, "shares.sqlite")  # noqa: F821
 c.SQLiteYStore.db_path = os.path.join(_state, "ystore.db")  # noqa: F821
 c.BaseFileIdManager.db_path = os.path.join(_state, "file_id_manager.db")  # noqa: F821
+# and its own notebook signatures: a notebook trusted in another run is not trusted here
+c.NotebookNotary.db_file = os.path.join(_state, "nbsignatures.db")  # noqa: F821
