@@ -22,7 +22,7 @@ sys.path.insert(0, str(HERE))
 #: The parts, in the order they run: each module's run(workdir) returns its figures.
 PARTS = {
     name: importlib.import_module(name).run
-    for name in ("contents", "revocation", "shares", "lab", "load")
+    for name in ("contents", "revocation", "shares", "sandbox", "lab", "load")
 }
 
 
@@ -120,6 +120,8 @@ def rows(results: dict) -> list[tuple[str, str, str]]:
                 f"peak {stress['rss_peak_mb']:.0f} MiB",
             )
         )
+    if "sandbox" in results:
+        table += importlib.import_module("sandbox").describe(results["sandbox"])
     return table
 
 

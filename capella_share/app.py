@@ -21,6 +21,8 @@ from .base import (
     SHARES_SETTING,
 )
 from .connections import ConnectionRegistry
+from .events import emit_kernel_restarted
+from .events import register as register_events
 from .gate import GATE_SETTING, GuestGate
 from .hub import HubGrants, in_hub
 from .identity import GuestIdentityMixin, principal_of
@@ -28,6 +30,7 @@ from .links import LinkRegistry
 from .processes import GuestKernelsMixin, GuestTerminalsMixin, ProcessManager
 from .redact import SecretRedactor, redact_logs, stop_redacting_logs, transform_for
 from .routeguard import forget_guest_workspaces, guard_routes
+from .sandbox import Sandbox
 from .shares import (
     MANIFEST_ENV,
     LocalShareRegistry,
@@ -137,6 +140,47 @@ class CapellaShareApp(ExtensionApp):
         started that neither the owner nor a guest of another live link has open.
         When False such kernels are kept for the owner. Either way the guests'
         terminals are terminated and their running code is interrupted.""",
+    )
+
+    sandbox_backend = Enum(
+        ["auto", "bubblewrap", "landlock", "none"],
+        default_value="auto",
+        config=True,
+        help="""What confines the code of kernels and guests' terminals (see
+        docs/sandbox.md): "auto" tries bubblewrap (namespaces: it hides every
+        other process too), then Landlock (Linux 5.13+, no namespaces needed: a
+        default Kubernetes pod); "none" confines nothing. Without a working
+        sandbox, edit and full links and grants are refused, unless
+        allow_unconfined_code is set.""",
+    )
+
+    allow_unconfined_code = Bool(
+        False,
+        config=True,
+        help="""Let guests who run code (edit and full links and grants) in although
+        no sandbox works here. Their code then runs as the server's user: it can
+        read the server's token and reach everything the server can. The Share
+        dialog's warning says so.""",
+    )
+
+    confine_owner_kernels = Bool(
+        True,
+        config=True,
+        help="""Run the owner's kernels in the sandbox too. A guest may run cells in
+        the owner's kernel of a shared notebook, and a module a guest saved next to
+        a notebook runs in the next kernel started there: in the sandbox they find
+        no secret. When False the owner's kernels run as the server's user, and
+        guests may not run code in them.""",
+    )
+
+    restart_kernels_guests_ran = Bool(
+        True,
+        config=True,
+        help="""Restart, when a link ends, each kernel that stays (the owner's, or one
+        a guest of another live link uses) in which a guest of the ended link ran
+        code: its state may still hold what that code started (threads, loops).
+        The owner's Lab is told. When False the kernel is kept and the guest's
+        running code is only interrupted.""",
     )
 
     proxy_owner = Bool(
@@ -321,7 +365,13 @@ class CapellaShareApp(ExtensionApp):
             self.links, self.serverapp.kernel_manager, parent=self, log=self.log
         )
         dlink((self, "end_guest_kernels"), (self.processes, "end_guest_kernels"))
+        dlink((self, "confine_owner_kernels"), (self.processes, "confine_owner_kernels"))
+        dlink((self, "restart_kernels_guests_ran"), (self.processes, "restart_kernels_guests_ran"))
         self.settings[PROCESSES_SETTING] = self.processes
+        register_events(self.serverapp)
+        self.sandbox = self._start_sandbox()
+        self.processes.sandbox = self.sandbox if self.sandbox.backend else None
+        self.processes.on_restarted(self._kernel_restarted)
 
         # which notebooks guests wrote untrusted, for the owner's Lab to say so
         self.trust_notes = TrustNotes(self.links)
@@ -330,6 +380,7 @@ class CapellaShareApp(ExtensionApp):
         if isinstance(contents_manager, TrustGuardMixin):
             contents_manager.trust_notes = self.trust_notes
         self.shares = self._start_shares()
+        self.sandbox.share_provider = self.shares
         self.settings.update({SHARES_SETTING: self.shares, SHARES_OFF_SETTING: self._shares_off})
         # Before any other transform (compression): every response not made for the
         # owner has the server's secrets cut out; and every log line, anyone's.
@@ -351,6 +402,34 @@ class CapellaShareApp(ExtensionApp):
         # is never vetted, and the identity provider recognises no guest on it.
         self._guard_routes()
         IOLoop.current().add_callback(self._guard_routes)
+
+    def _start_sandbox(self) -> Sandbox:
+        """The sandbox code runs in; without one, guests who run code are refused
+        (or let in, as the operator chose, with their code unconfined)."""
+        sandbox = Sandbox(self.serverapp, self.sandbox_backend, parent=self, log=self.log)
+        if sandbox.backend:
+            self.log.info("capella-share: code runs in a sandbox (%s)", sandbox.backend)
+            return sandbox
+        if self.allow_unconfined_code:
+            self.log.warning(
+                "capella-share: no sandbox works here (%s); guests' code runs as the "
+                "server's user, as CapellaShareApp.allow_unconfined_code allows",
+                sandbox.problem,
+            )
+            return sandbox
+        reason = (
+            f"Edit and full access are off: no sandbox can hold guests' code here "
+            f"({sandbox.problem}). Install bubblewrap or allow user namespaces, or run on "
+            "Linux 5.13+ with Landlock (docs/sandbox.md); or set "
+            "CapellaShareApp.allow_unconfined_code = True to let guests' code run as you."
+        )
+        self.log.error("capella-share: %s", reason)
+        self.gate.close("sandbox", reason, levels=policy.code_levels())
+        return sandbox
+
+    def _kernel_restarted(self, kernel_id: str, link: t.Any) -> None:
+        """Tell the owner's Lab that a kernel was restarted and why."""
+        emit_kernel_restarted(self.serverapp, kernel_id, link)
 
     def _wrap_page_config_hook(self) -> None:
         """Put ours after whatever page config hook the server has. Idempotent:

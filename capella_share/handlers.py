@@ -41,6 +41,7 @@ class InfoHandler(CapellaShareHandler):
                 "links_unavailable": self.app.links_unavailable,
                 "guests_off": self.app.guests_off or None,
                 "levels_off": self.app.gate.closed_levels(),
+                "sandbox": self.app.sandbox.describe(),
                 "upstream": [problem.to_model() for problem in self.app.upstream_problems],
             }
         )

@@ -357,3 +357,12 @@ def capabilities(principal: Principal) -> dict[str, bool]:
 def may_manage(principal: Principal) -> bool:
     """Whether ``principal`` may create and revoke links and change project shares."""
     return allows(principal, WRITE, "capella-share:links")
+
+
+def code_levels() -> list[str]:
+    """The link permissions whose guests may run code (kernels or terminals)."""
+    return [
+        level
+        for level in LINK_PERMISSIONS
+        if any(allows(Principal(Level(level)), EXECUTE, r) for r in ("kernels", "terminals"))
+    ]

@@ -50,6 +50,7 @@ from .connections import is_open
 from .identity import current_principal, principal_of
 from .links import LinkRegistry, ShareLink
 from .policy import Principal
+from .sandbox import ConfinedKernelManagerMixin, Sandbox
 
 
 @dataclass
@@ -80,6 +81,18 @@ class ProcessManager(LoggingConfigurable):
         oldest are forgotten beyond it (a guest may queue requests without end).""",
     )
 
+    restart_kernels_guests_ran = Bool(
+        True,
+        help="""Restart, when a link ends, every kernel that stays (the owner's, or
+        another live link's) in which a guest of the link ran code: its state may
+        hold the guest's threads and whatever its code left running.""",
+    )
+
+    confine_owner_kernels = Bool(
+        True,
+        help="""Run the owner's kernels in the sandbox too (guests' always are).""",
+    )
+
     interrupt_attempts = Int(
         3,
         help="""How often an ended guest's execution is interrupted (a second
@@ -103,7 +116,37 @@ class ProcessManager(LoggingConfigurable):
         self._watches: dict[str, t.Any] = {}
         #: shutdowns and terminations under way (kept so they are not collected)
         self._tasks: set[asyncio.Future[t.Any]] = set()
+        #: the sandbox code runs in (None: code runs as the server's user)
+        self.sandbox: Sandbox | None = None
+        #: kernel id -> whether it runs in the sandbox
+        self._confined: dict[str, bool] = {}
+        #: link id -> the kernels its guests sent code to
+        self._ran: dict[str, set[str]] = {}
+        #: callbacks told of a kernel restarted because a link ended: (kernel id, link)
+        self._on_restarted: list[t.Callable[[str, ShareLink], None]] = []
         links.on_end(self.end_link)
+
+    # -- the sandbox ------------------------------------------------------------------
+    def confines(self, principal: Principal) -> bool:
+        """Whether a kernel ``principal`` starts runs in the sandbox."""
+        return self.sandbox is not None and (not principal.is_owner or self.confine_owner_kernels)
+
+    def kernel_made(self, kernel_id: str, confined: bool) -> None:
+        self._confined[kernel_id] = confined
+
+    def is_confined(self, kernel_id: str) -> bool:
+        return self._confined.get(kernel_id, False)
+
+    def may_run_in(self, kernel_id: str, principal: Principal) -> bool:
+        """Whether ``principal`` may reach kernel ``kernel_id``: a guest only one the
+        sandbox holds, where there is a sandbox (without one, the operator chose
+        to let guests' code run as the server's user)."""
+        if principal.is_owner or self.sandbox is None or kernel_id not in self.kernel_manager:
+            return True
+        return self.is_confined(kernel_id)
+
+    def on_restarted(self, callback: t.Callable[[str, ShareLink], None]) -> None:
+        self._on_restarted.append(callback)
 
     # -- what guests start ------------------------------------------------------------
     def kernel_started(self, kernel_id: str, principal: Principal) -> None:
@@ -116,6 +159,14 @@ class ProcessManager(LoggingConfigurable):
         if not self._live(principal.link_id):
             # the link ended while the kernel was starting
             self._end_unused_kernels()
+
+    def may_use_terminal(self, name: str, principal: Principal) -> bool:
+        """Whether ``principal`` may use terminal ``name``: the owner any, a guest
+        only those its link's guests opened."""
+        if principal.is_owner:
+            return True
+        opened = self._terminals.get(name)
+        return opened is not None and opened[1] == principal.link_id
 
     def terminal_started(self, manager: t.Any, name: str, principal: Principal) -> None:
         if principal.link_id is None:
@@ -132,6 +183,9 @@ class ProcessManager(LoggingConfigurable):
         self._kernels.pop(kernel_id, None)
         self._sockets.pop(kernel_id, None)
         self._executions.pop(kernel_id, None)
+        self._confined.pop(kernel_id, None)
+        for ran in self._ran.values():
+            ran.discard(kernel_id)
         self._stop_watching(kernel_id)
 
     # -- kernel websockets --------------------------------------------------------------
@@ -153,6 +207,7 @@ class ProcessManager(LoggingConfigurable):
         """A guest sent ``execute_request`` ``msg_id`` to the kernel."""
         if who.link_id is None:
             return
+        self._ran.setdefault(who.link_id, set()).add(kernel_id)
         pending = self._executions.setdefault(kernel_id, {})
         execution = pending.get(msg_id)
         if execution is None or execution.link_id != who.link_id:
@@ -224,6 +279,12 @@ class ProcessManager(LoggingConfigurable):
         self._forget_gone_kernels()
         self._end_terminals(link.id)
         ending = self._end_unused_kernels()
+        ran = self._ran.pop(link.id, set()) - ending
+        if self.restart_kernels_guests_ran:
+            for kernel_id in sorted(ran):
+                if kernel_id in self.kernel_manager:
+                    ending.add(kernel_id)
+                    self._spawn(self._restart(kernel_id, link))
         for kernel_id, pending in list(self._executions.items()):
             if kernel_id in ending:
                 continue
@@ -295,6 +356,17 @@ class ProcessManager(LoggingConfigurable):
         # at once: a revoked guest's code gets no clean-up time to run in
         await ensure_async(self.kernel_manager.shutdown_kernel(kernel_id, now=True))
 
+    async def _restart(self, kernel_id: str, link: ShareLink) -> None:
+        self.log.info(
+            "capella-share: restarting kernel %s: a guest of ended link %s ran code in it",
+            kernel_id,
+            link.id,
+        )
+        self._executions.pop(kernel_id, None)
+        await ensure_async(self.kernel_manager.restart_kernel(kernel_id, now=True))
+        for callback in self._on_restarted:
+            callback(kernel_id, link)
+
     async def _terminate(self, manager: t.Any, name: str, link_id: str) -> None:
         if name not in manager.terminals:
             return
@@ -364,6 +436,15 @@ class ProcessManager(LoggingConfigurable):
         return None
 
 
+#: Why a guest may not use a kernel the sandbox does not hold.
+UNCONFINED_KERNEL = (
+    "This kernel runs with the owner's full access (outside the sandbox), so a guest "
+    "may not run code in it. Start a kernel of your own, or ask the owner."
+)
+#: Why a guest may not use a terminal it did not open.
+OTHERS_TERMINAL = "This terminal is not yours: it runs as its owner. Open a terminal of your own."
+
+
 def _processes(manager: t.Any) -> ProcessManager | None:
     """The ProcessManager of the server a kernel or terminal manager belongs to."""
     web_app = getattr(getattr(manager, "parent", None), "web_app", None)
@@ -392,6 +473,10 @@ class GuestKernelsMixin:
         # asking for an existing kernel's id starts nothing
         new = kernel_id is None or kernel_id not in self  # type:ignore[operator]
         kernel_id = await super().start_kernel(*args, kernel_id=kernel_id, **kwargs)  # type:ignore[misc]
+        manager = _processes(self)
+        if new and manager is not None:
+            kernel = self.get_kernel(kernel_id)  # type:ignore[attr-defined]
+            manager.kernel_made(kernel_id, bool(getattr(kernel, "capella_confined", False)))
         if new and processes is not None:
             processes.kernel_started(kernel_id, principal)
         return kernel_id
@@ -435,6 +520,14 @@ class GuestKernelsMixin:
         with contextlib.suppress(Exception):
             self.remove_kernel(kernel_id)
 
+    def pre_start_kernel(self, kernel_name: str | None, kwargs: t.Any) -> t.Any:
+        km, name, kernel_id = super().pre_start_kernel(kernel_name, kwargs)  # type:ignore[misc]
+        processes = _processes(self)
+        if processes is not None and processes.confines(current_principal.get()):
+            upstream.compose_instance(km, ConfinedKernelManagerMixin)
+            km.capella_sandbox = processes.sandbox
+        return km, name, kernel_id
+
     def remove_kernel(self, kernel_id: str) -> t.Any:
         # every way a kernel goes (shutdown, death, culling) ends here
         kernel = super().remove_kernel(kernel_id)  # type:ignore[misc]
@@ -450,6 +543,12 @@ class GuestTerminalsMixin:
     def create(self, **kwargs: t.Any) -> dict[str, t.Any]:
         principal = current_principal.get()
         processes = _tracker(self, principal)
+        if processes is not None and processes.sandbox is not None:
+            # a guest's shell runs in the sandbox (the owner's stay the owner's own)
+            sandbox = processes.sandbox
+            plan = sandbox.plan(str(kwargs.get("cwd") or ""))
+            env = self.make_term_env()  # type:ignore[attr-defined]
+            kwargs["shell_command"], _ = sandbox.wrap(list(self.shell_command), env, plan)  # type:ignore[attr-defined]
         model: dict[str, t.Any] = super().create(**kwargs)  # type:ignore[misc]
         if processes is not None:
             processes.terminal_started(self, model["name"], principal)
@@ -463,6 +562,13 @@ def guard_kernel_socket(cls: type[web.RequestHandler]) -> type[web.RequestHandle
     class TrackedKernelWebsocketHandler(cls):  # type:ignore[valid-type,misc]
         _capella_tracked = True
         _capella_who: Principal | None = None
+
+        async def get(self, kernel_id: str, *args: t.Any, **kwargs: t.Any) -> None:
+            who = principal_of(self.current_user)
+            processes: ProcessManager | None = self.settings.get(PROCESSES_SETTING)
+            if processes is not None and not processes.may_run_in(kernel_id, who):
+                raise web.HTTPError(403, UNCONFINED_KERNEL)
+            await super().get(kernel_id, *args, **kwargs)
 
         async def open(self, kernel_id: str) -> None:
             who = principal_of(self.current_user)
@@ -501,3 +607,34 @@ def guard_kernel_socket(cls: type[web.RequestHandler]) -> type[web.RequestHandle
     TrackedKernelWebsocketHandler.__qualname__ = cls.__name__
     TrackedKernelWebsocketHandler.__module__ = __name__
     return TrackedKernelWebsocketHandler
+
+
+def guard_terminal(cls: type[web.RequestHandler]) -> type[web.RequestHandler]:
+    """A terminal's route (its websocket, ``api/terminals/<name>``) that lets a
+    guest reach only the terminals its link's guests opened: the owner's run
+    outside the sandbox."""
+
+    def refuse_others(handler: web.RequestHandler, name: str) -> None:
+        processes: ProcessManager | None = handler.settings.get(PROCESSES_SETTING)
+        who = principal_of(handler.current_user)
+        if not who.is_owner and (processes is None or not processes.may_use_terminal(name, who)):
+            raise web.HTTPError(403, OTHERS_TERMINAL)
+
+    members: dict[str, t.Any] = {"__module__": __name__}
+    for verb in ("get", "delete"):
+        upstream_verb = getattr(cls, verb, None)
+        if upstream_verb is None or upstream_verb is getattr(web.RequestHandler, verb):
+            continue
+
+        def guarded(
+            self: web.RequestHandler,
+            name: str,
+            *args: t.Any,
+            _verb: t.Any = upstream_verb,
+            **kw: t.Any,
+        ) -> t.Any:
+            refuse_others(self, name)
+            return _verb(self, name, *args, **kw)
+
+        members[verb] = guarded
+    return type(cls.__name__, (cls,), members)

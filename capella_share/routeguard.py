@@ -19,7 +19,7 @@ from tornado import web
 from tornado.routing import Router
 from tornado.websocket import WebSocketHandler
 
-from . import policy, processes, rtc, upstream
+from . import events, policy, processes, rtc, upstream
 from .connections import CLOSE_ON_OPEN
 from .identity import (
     ROUTE_NAME,
@@ -116,6 +116,9 @@ GUARDS: dict[str, GuardFactory] = {
     "jupyter_server.services.kernels.websocket.KernelWebsocketHandler": (
         processes.guard_kernel_socket
     ),
+    "jupyter_server_terminals.handlers.TermSocket": processes.guard_terminal,
+    "jupyter_server.services.events.handlers.SubscribeWebsocket": events.guard_event_stream,
+    "jupyter_server_terminals.api_handlers.TerminalHandler": processes.guard_terminal,
 }
 
 

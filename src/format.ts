@@ -1,6 +1,6 @@
 import { nullTranslator, TranslationBundle } from '@jupyterlab/translation';
 
-import { IConnection, Permission } from './tokens';
+import { CodeConfinement, IConnection, Permission } from './tokens';
 
 /** English, for callers without a translator. */
 const defaultBundle = nullTranslator.load('capella_share');
@@ -46,11 +46,20 @@ export function permissionLabel(
  */
 export function warningFor(
   permission: Permission | null,
-  trans: TranslationBundle = defaultBundle
+  trans: TranslationBundle = defaultBundle,
+  code: CodeConfinement = 'sandbox'
 ): string {
   const until = trans.__(
     'until the link expires or you revoke it. Ending the session revokes every link.'
   );
+  const runs =
+    code === 'sandbox'
+      ? trans.__(
+          'Their code runs in a sandbox that sees this session’s files but not your token, your other files or your processes; it can still reach the network.'
+        )
+      : trans.__(
+          'No sandbox works on this server: their code runs as you and can read your token and every file you can.'
+        );
   switch (permission) {
     case 'view':
       return trans.__(
@@ -59,13 +68,15 @@ export function warningFor(
       );
     case 'edit':
       return trans.__(
-        'Anyone with this URL can read and change every file in this session and run code in its kernels (code that can reach whatever this session can), %1',
-        until
+        'Anyone with this URL can read and change every file in this session and run code in its kernels, %1 %2',
+        until,
+        runs
       );
     case 'full':
       return trans.__(
-        'Anyone with this URL can do everything you can in this session, terminals included, %1',
-        until
+        'Anyone with this URL can do everything you can in this session, terminals included, %1 %2',
+        until,
+        runs
       );
     default:
       return trans.__(

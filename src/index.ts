@@ -2,6 +2,7 @@ import { JupyterFrontEndPlugin } from '@jupyterlab/application';
 
 import { accessPlugin, refusalsPlugin } from './access/plugin';
 import { guestPlugin } from './guest/plugin';
+import { kernelsPlugin } from './kernels/plugin';
 import { sessionPlugin } from './session';
 import { sharePlugin } from './links/plugin';
 import { sharesPlugin } from './shares/plugin';
@@ -16,7 +17,8 @@ const plugins: JupyterFrontEndPlugin<any>[] = [
   sharesPlugin,
   accessPlugin,
   refusalsPlugin,
-  trustPlugin
+  trustPlugin,
+  kernelsPlugin
 ];
 
 export default plugins;

@@ -23,9 +23,29 @@ export interface IInfo {
    * is not in place); null when they may.
    */
   guests_off?: string | null;
+  /** the link permissions no guest may hold here, with why */
+  levels_off?: { [permission: string]: string };
+  /** what confines the code of kernels and guests' terminals */
+  sandbox?: ISandbox;
   /** the touchpoints with Jupyter's internals found not in place at start */
   upstream?: { touchpoint: string; problem: string }[];
 }
+
+/**
+ * GET info's `sandbox`: the backend that holds code here (null: none), what
+ * it hides, and why none works.
+ */
+export interface ISandbox {
+  backend: 'bubblewrap' | 'landlock' | null;
+  hides: string[];
+  problem: string | null;
+}
+
+/**
+ * Where a guest's code runs: in the sandbox, as the owner (the operator chose
+ * unconfined code), or nowhere (edit and full are off).
+ */
+export type CodeConfinement = 'sandbox' | 'unconfined';
 
 /**
  * Who the current user is in this session.
@@ -177,8 +197,15 @@ export const PLUGIN_IDS = {
   shares: 'capella-share:shares',
   access: 'capella-share:access',
   refusals: 'capella-share:refusals',
-  trust: 'capella-share:trust'
+  trust: 'capella-share:trust',
+  kernels: 'capella-share:kernels'
 };
+
+/**
+ * The server's event when a kernel was restarted because a guest who had run
+ * code in it lost access (capella_share/events.py).
+ */
+export const KERNEL_RESTARTED = 'urn:capella-share:event:kernel-restarted:v1';
 
 /**
  * The release of this Lab extension; a jest test keeps it equal to package.json.

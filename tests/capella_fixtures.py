@@ -9,9 +9,10 @@ import json
 import threading
 import typing as t
 import urllib.parse
+import uuid
 
 import pytest
-from helpers import Response, YClient, write_notebook
+from helpers import V1, KernelClient, Response, Terminal, YClient, write_notebook
 from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.websocket import websocket_connect
 
@@ -270,3 +271,66 @@ def room_cells(jp_serverapp):
         return [document.get_cell(i) for i in range(document.cell_number)]
 
     return _cells
+
+
+# -- kernels and terminals -------------------------------------------------------------------
+@pytest.fixture
+def start_kernel(fetch):
+    """Start a kernel through POST api/kernels or api/sessions, as ``token``'s
+    holder (the owner by default); return its id."""
+
+    async def _start(via: str = "kernels", token: str | None = None) -> str:
+        if via == "kernels":
+            body = {"name": "python3"}
+        else:
+            name = f"{uuid.uuid4().hex[:8]}.ipynb"
+            body = {"path": name, "name": name, "type": "notebook", "kernel": {"name": "python3"}}
+        response = await fetch("api", via, method="POST", body=json.dumps(body), token=token)
+        assert response.code == 201, response.body
+        model = response.json()
+        return model["id"] if via == "kernels" else model["kernel"]["id"]
+
+    return _start
+
+
+@pytest.fixture
+def kernel_client(ws_connect):
+    """Open a kernel's websocket as ``token``'s holder (the owner by default)."""
+    opened: list[t.Any] = []
+
+    async def _open(kernel_id: str, token: str | None = None, v1: bool = False) -> KernelClient:
+        connection = await ws_connect(
+            "api",
+            "kernels",
+            kernel_id,
+            "channels",
+            token=token,
+            subprotocols=[V1] if v1 else None,
+        )
+        opened.append(connection)
+        assert (connection.selected_subprotocol == V1) is v1
+        return KernelClient(connection, v1)
+
+    yield _open
+    for connection in opened:
+        connection.close()
+
+
+@pytest.fixture
+def terminal(fetch, ws_connect):
+    """Create a terminal as ``token``'s holder (or use terminal ``name``) and open
+    its websocket."""
+    opened: list[t.Any] = []
+
+    async def _open(token: str | None = None, name: str | None = None) -> tuple[str, Terminal]:
+        if name is None:
+            response = await fetch("api", "terminals", method="POST", body="{}", token=token)
+            assert response.code == 200, response.body
+            name = response.json()["name"]
+        connection = await ws_connect("terminals", "websocket", name, token=token)
+        opened.append(connection)
+        return name, Terminal(connection)
+
+    yield _open
+    for connection in opened:
+        connection.close()

@@ -6,11 +6,17 @@ import asyncio
 import inspect
 import json
 import os
+import re
 import time
 import typing as t
+import uuid
 from pathlib import Path
 
 import nbformat
+from jupyter_server.services.kernels.connection.base import (
+    deserialize_msg_from_ws_v1,
+    serialize_msg_to_ws_v1,
+)
 from jupyter_ydoc import YNotebook
 from pycrdt import (
     Awareness,
@@ -227,3 +233,211 @@ def link_headers(token: str) -> dict[str, str]:
 async def settle(seconds: float = 0.6) -> None:
     """Longer than the room's save delay and a few round trips."""
     await asyncio.sleep(seconds)
+
+
+# -- processes, kernels and terminals ---------------------------------------------------------
+
+V1 = "v1.kernel.websocket.jupyter.org"
+
+#: Kernel code printing its process id and start time (none where /proc is closed).
+PID_CODE = (
+    "import os\n"
+    "try:\n"
+    "    start = open('/proc/self/stat').read().rsplit(')', 1)[1].split()[19]\n"
+    "except OSError:\n"
+    "    start = ''\n"
+    "print(os.getpid(), start)"
+)
+
+
+def host_pid(pid: int, start: str) -> int:
+    """The id this host knows a process by, given the id and start time it sees
+    itself with (in a pid namespace of its own, it sees another id)."""
+    if not start:
+        return pid  # no /proc of its own to see: it is not in a pid namespace
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            status = Path(f"/proc/{entry}/status").read_text()
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        ids = next(
+            (line.split()[1:] for line in status.splitlines() if line.startswith("NSpid:")), []
+        )
+        if ids and ids[-1] == str(pid) and stat.rsplit(")", 1)[1].split()[19] == start:
+            return int(entry)
+    raise AssertionError(f"no process {pid} started at {start}")
+
+
+# -- processes ----------------------------------------------------------------------------
+
+
+def alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie, dead but not yet reaped, does not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+async def exit_time(pid: int, since: float, timeout: float = 10) -> float:
+    """Seconds from ``since`` until ``pid`` has exited; fails after ``timeout``."""
+    deadline = time.perf_counter() + timeout
+    while alive(pid):
+        assert time.perf_counter() < deadline, f"process {pid} still runs"
+        await asyncio.sleep(0.01)
+    return time.perf_counter() - since
+
+
+async def stays_alive(pid: int, seconds: float = 1.0) -> bool:
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        if not alive(pid):
+            return False
+        await asyncio.sleep(0.05)
+    return True
+
+
+# -- a kernel websocket client ----------------------------------------------------------
+
+
+class KernelClient:
+    """Speaks the kernel websocket protocol: JSON text, or the v1 binary form."""
+
+    def __init__(self, connection: t.Any, v1: bool = False):
+        self.connection = connection
+        self.v1 = v1
+        self.session = uuid.uuid4().hex
+        self.seen: list[dict] = []
+
+    def execute(self, code: str, msg_id: str | None = None) -> str:
+        msg_id = msg_id or uuid.uuid4().hex
+        header = {
+            "msg_id": msg_id,
+            "msg_type": "execute_request",
+            "username": "test",
+            "session": self.session,
+            "date": "2025-01-01T00:00:00Z",
+            "version": "5.3",
+        }
+        content = {
+            "code": code,
+            "silent": False,
+            "store_history": False,
+            "user_expressions": {},
+            "allow_stdin": False,
+            "stop_on_error": True,
+        }
+        if self.v1:
+            parts = [json.dumps(part).encode() for part in (header, {}, {}, content)]
+            self.connection.write_message(serialize_msg_to_ws_v1(parts, "shell"), binary=True)
+        else:
+            message = {
+                "header": header,
+                "parent_header": {},
+                "metadata": {},
+                "content": content,
+                "channel": "shell",
+                "buffers": [],
+            }
+            self.connection.write_message(json.dumps(message))
+        return msg_id
+
+    async def read(self) -> dict | None:
+        raw = await self.connection.read_message()
+        if raw is None:
+            return None
+        if self.v1:
+            channel, parts = deserialize_msg_from_ws_v1(raw)
+            header, parent, _, content = (json.loads(part) for part in parts[:4])
+            return {
+                "channel": channel,
+                "header": header,
+                "parent_header": parent,
+                "content": content,
+            }
+        return json.loads(raw)
+
+    async def until(self, predicate: t.Callable[[dict], bool], timeout: float = 20) -> dict:
+        """Read until a message matches (including one read before); return it."""
+        for message in self.seen:
+            if predicate(message):
+                return message
+
+        async def _read():
+            while True:
+                message = await self.read()
+                assert message is not None, "the kernel socket closed"
+                self.seen.append(message)
+                if predicate(message):
+                    return message
+
+        return await asyncio.wait_for(_read(), timeout)
+
+    async def status(self, msg_id: str, state: str, timeout: float = 20) -> dict:
+        return await self.until(
+            lambda m: (
+                m["header"]["msg_type"] == "status"
+                and m["parent_header"].get("msg_id") == msg_id
+                and m["content"]["execution_state"] == state
+            ),
+            timeout,
+        )
+
+    async def run(self, code: str) -> str:
+        """Execute ``code`` to its end; return what it printed."""
+        msg_id = self.execute(code)
+        await self.status(msg_id, "idle")
+        return "".join(
+            m["content"].get("text", "")
+            for m in self.seen
+            if m["parent_header"].get("msg_id") == msg_id and m["header"]["msg_type"] == "stream"
+        )
+
+    async def start(self, code: str) -> str:
+        """Send ``code`` and return once the kernel runs it."""
+        msg_id = self.execute(code)
+        await self.status(msg_id, "busy")
+        return msg_id
+
+    async def pid(self) -> int:
+        """The kernel's process id, as this host sees it (the kernel may sit in a
+        pid namespace of its own)."""
+        inner, _, start = (await self.run(PID_CODE)).strip().partition(" ")
+        return host_pid(int(inner), start)
+
+
+class Terminal:
+    """A terminal websocket (terminado's JSON messages)."""
+
+    def __init__(self, connection: t.Any):
+        self.connection = connection
+        self.output = ""
+
+    def send(self, line: str) -> None:
+        self.connection.write_message(json.dumps(["stdin", line + "\r"]))
+
+    async def expect(self, pattern: str, timeout: float = 20) -> re.Match:
+        async def _read():
+            while not (match := re.search(pattern, self.output)):
+                raw = await self.connection.read_message()
+                assert raw is not None, "the terminal socket closed"
+                kind, *data = json.loads(raw)
+                if kind == "stdout":
+                    self.output += data[0]
+            return match
+
+        return await asyncio.wait_for(_read(), timeout)
+
+    async def pid(self) -> int:
+        """The shell's process id, as this host sees it."""
+        self.send("echo SHELL-PID=$$:$(cut -d' ' -f22 /proc/$$/stat 2>/dev/null)")
+        match = await self.expect(r"SHELL-PID=(\d+):(\d*)")
+        return host_pid(int(match.group(1)), match.group(2))

@@ -145,10 +145,13 @@ async def _kernel_channels(caller: Caller) -> int:
 
 
 async def _terminal_socket(caller: Caller) -> int:
+    # a terminal of the caller's own: nobody else's is reachable (test_sandbox.py)
     allowed = caller.level in EXPECTED["terminals", "execute"]
-    name = (
-        (await caller.owner("api", "terminals", method="POST", body=""))["name"] if allowed else "1"
-    )
+    name = "1"
+    if allowed:
+        made = await caller._fetch("api", "terminals", method="POST", body="", token=caller.token)
+        assert made.code == 200, made.body
+        name = json.loads(made.body)["name"]
     return await caller.ws("terminals", "websocket", name)
 
 

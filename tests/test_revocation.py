@@ -143,13 +143,14 @@ class Sockets:
         self.fetch = fetch
         self.ws_connect = ws_connect
 
-    async def prepare(self, kind: str) -> tuple:
-        """What the socket needs, made by the owner before the link exists."""
+    async def prepare(self, kind: str, token: str | None = None) -> tuple:
+        """What the socket needs: a kernel of the owner's, a terminal of the guest's
+        own (a guest may not attach to the owner's)."""
         if kind == "kernel":
             kernel = await self.fetch("api", "kernels", method="POST", body="{}")
             return ("api", "kernels", kernel.json()["id"], "channels")
         if kind == "terminal":
-            terminal = await self.fetch("api", "terminals", method="POST", body="")
+            terminal = await self.fetch("api", "terminals", method="POST", body="", token=token)
             return ("terminals", "websocket", terminal.json()["name"])
         if kind == "events":
             return ("api", "events", "subscribe")
@@ -173,8 +174,8 @@ def sockets(fetch, ws_connect):
 async def test_revoking_closes_open_websockets(
     kind, ending, sockets, fetch, make_link, guest_login, report, ws_status
 ):
-    parts = await sockets.prepare(kind)
     model, token = await make_link(KINDS[kind])
+    parts = await sockets.prepare(kind, token)
     by_token = await sockets.open(parts, token=token)
     by_cookie = await sockets.open(parts, headers=await guest_login(token))
     started = time.perf_counter()
@@ -194,9 +195,9 @@ async def test_revoking_closes_open_websockets(
 
 @pytest.mark.parametrize("kind", list(KINDS))
 async def test_expiry_closes_open_websockets(kind, sockets, make_link, report):
-    parts = await sockets.prepare(kind)
     _, token = await make_link(KINDS[kind], expires_in=1)
     deadline = time.perf_counter() + 1
+    parts = await sockets.prepare(kind, token)
     connection = await sockets.open(parts, token=token)
     code, reason = await wait_closed(connection, timeout=5)
     closed = time.perf_counter()

@@ -6,18 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import re
 import time
-import typing as t
-import uuid
 
 import pytest
-from helpers import wait_closed
-from jupyter_server.services.kernels.connection.base import (
-    deserialize_msg_from_ws_v1,
-    serialize_msg_to_ws_v1,
-)
+from helpers import exit_time, stays_alive, wait_closed
+from tornado.httpclient import HTTPClientError
 
 V1 = "v1.kernel.websocket.jupyter.org"
 LOOP = "import time\nwhile True: time.sleep(0.1)"
@@ -29,146 +22,6 @@ REVOKE_SECTION = "capella-share revoke -> guest process exit (pid polled every 1
 EXPIRY_SECTION = "capella-share expiry -> guest process exit (after expires_at, pid polled)"
 
 
-# -- processes ----------------------------------------------------------------------------
-
-
-def alive(pid: int) -> bool:
-    """Whether ``pid`` runs (a zombie, dead but not yet reaped, does not)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
-
-
-async def exit_time(pid: int, since: float, timeout: float = 10) -> float:
-    """Seconds from ``since`` until ``pid`` has exited; fails after ``timeout``."""
-    deadline = time.perf_counter() + timeout
-    while alive(pid):
-        assert time.perf_counter() < deadline, f"process {pid} still runs"
-        await asyncio.sleep(0.01)
-    return time.perf_counter() - since
-
-
-async def stays_alive(pid: int, seconds: float = 1.0) -> bool:
-    deadline = time.perf_counter() + seconds
-    while time.perf_counter() < deadline:
-        if not alive(pid):
-            return False
-        await asyncio.sleep(0.05)
-    return True
-
-
-# -- a kernel websocket client ----------------------------------------------------------
-
-
-class KernelClient:
-    """Speaks the kernel websocket protocol: JSON text, or the v1 binary form."""
-
-    def __init__(self, connection: t.Any, v1: bool = False):
-        self.connection = connection
-        self.v1 = v1
-        self.session = uuid.uuid4().hex
-        self.seen: list[dict] = []
-
-    def execute(self, code: str, msg_id: str | None = None) -> str:
-        msg_id = msg_id or uuid.uuid4().hex
-        header = {
-            "msg_id": msg_id,
-            "msg_type": "execute_request",
-            "username": "test",
-            "session": self.session,
-            "date": "2025-01-01T00:00:00Z",
-            "version": "5.3",
-        }
-        content = {
-            "code": code,
-            "silent": False,
-            "store_history": False,
-            "user_expressions": {},
-            "allow_stdin": False,
-            "stop_on_error": True,
-        }
-        if self.v1:
-            parts = [json.dumps(part).encode() for part in (header, {}, {}, content)]
-            self.connection.write_message(serialize_msg_to_ws_v1(parts, "shell"), binary=True)
-        else:
-            message = {
-                "header": header,
-                "parent_header": {},
-                "metadata": {},
-                "content": content,
-                "channel": "shell",
-                "buffers": [],
-            }
-            self.connection.write_message(json.dumps(message))
-        return msg_id
-
-    async def read(self) -> dict | None:
-        raw = await self.connection.read_message()
-        if raw is None:
-            return None
-        if self.v1:
-            channel, parts = deserialize_msg_from_ws_v1(raw)
-            header, parent, _, content = (json.loads(part) for part in parts[:4])
-            return {
-                "channel": channel,
-                "header": header,
-                "parent_header": parent,
-                "content": content,
-            }
-        return json.loads(raw)
-
-    async def until(self, predicate: t.Callable[[dict], bool], timeout: float = 20) -> dict:
-        """Read until a message matches (including one read before); return it."""
-        for message in self.seen:
-            if predicate(message):
-                return message
-
-        async def _read():
-            while True:
-                message = await self.read()
-                assert message is not None, "the kernel socket closed"
-                self.seen.append(message)
-                if predicate(message):
-                    return message
-
-        return await asyncio.wait_for(_read(), timeout)
-
-    async def status(self, msg_id: str, state: str, timeout: float = 20) -> dict:
-        return await self.until(
-            lambda m: (
-                m["header"]["msg_type"] == "status"
-                and m["parent_header"].get("msg_id") == msg_id
-                and m["content"]["execution_state"] == state
-            ),
-            timeout,
-        )
-
-    async def run(self, code: str) -> str:
-        """Execute ``code`` to its end; return what it printed."""
-        msg_id = self.execute(code)
-        await self.status(msg_id, "idle")
-        return "".join(
-            m["content"].get("text", "")
-            for m in self.seen
-            if m["parent_header"].get("msg_id") == msg_id and m["header"]["msg_type"] == "stream"
-        )
-
-    async def start(self, code: str) -> str:
-        """Send ``code`` and return once the kernel runs it."""
-        msg_id = self.execute(code)
-        await self.status(msg_id, "busy")
-        return msg_id
-
-    async def pid(self) -> int:
-        return int(await self.run("import os; print(os.getpid())"))
-
-
 # -- fixtures ------------------------------------------------------------------------------
 
 
@@ -177,45 +30,11 @@ async def _revoke(fetch, link_id: str) -> None:
 
 
 @pytest.fixture
-def start_kernel(fetch):
-    """Start a kernel through POST api/kernels or api/sessions, as ``token``'s
-    holder (the owner by default); return its id."""
-
-    async def _start(via: str = "kernels", token: str | None = None) -> str:
-        if via == "kernels":
-            body = {"name": "python3"}
-        else:
-            name = f"{uuid.uuid4().hex[:8]}.ipynb"
-            body = {"path": name, "name": name, "type": "notebook", "kernel": {"name": "python3"}}
-        response = await fetch("api", via, method="POST", body=json.dumps(body), token=token)
-        assert response.code == 201, response.body
-        model = response.json()
-        return model["id"] if via == "kernels" else model["kernel"]["id"]
-
-    return _start
-
-
-@pytest.fixture
-def kernel_client(ws_connect):
-    """Open a kernel's websocket as ``token``'s holder (the owner by default)."""
-    opened: list[t.Any] = []
-
-    async def _open(kernel_id: str, token: str | None = None, v1: bool = False) -> KernelClient:
-        connection = await ws_connect(
-            "api",
-            "kernels",
-            kernel_id,
-            "channels",
-            token=token,
-            subprotocols=[V1] if v1 else None,
-        )
-        opened.append(connection)
-        assert (connection.selected_subprotocol == V1) is v1
-        return KernelClient(connection, v1)
-
-    yield _open
-    for connection in opened:
-        connection.close()
+def interrupting(capella):
+    """Kernels a revoked guest ran code in are kept and its running code is only
+    interrupted (CapellaShareApp.restart_kernels_guests_ran = False); with the
+    default, they are restarted (tests/test_sandbox.py)."""
+    capella.restart_kernels_guests_ran = False
 
 
 async def kernel_ids(fetch) -> set[str]:
@@ -243,53 +62,6 @@ async def goes_idle(fetch, kernel_id: str, timeout: float = LIMIT) -> bool:
             return True
         await asyncio.sleep(0.05)
     return False
-
-
-class Terminal:
-    """A terminal websocket (terminado's JSON messages)."""
-
-    def __init__(self, connection: t.Any):
-        self.connection = connection
-        self.output = ""
-
-    def send(self, line: str) -> None:
-        self.connection.write_message(json.dumps(["stdin", line + "\r"]))
-
-    async def expect(self, pattern: str, timeout: float = 20) -> re.Match:
-        async def _read():
-            while not (match := re.search(pattern, self.output)):
-                raw = await self.connection.read_message()
-                assert raw is not None, "the terminal socket closed"
-                kind, *data = json.loads(raw)
-                if kind == "stdout":
-                    self.output += data[0]
-            return match
-
-        return await asyncio.wait_for(_read(), timeout)
-
-    async def pid(self) -> int:
-        self.send("echo SHELL-PID=$$")
-        return int((await self.expect(r"SHELL-PID=(\d+)")).group(1))
-
-
-@pytest.fixture
-def terminal(fetch, ws_connect):
-    """Create a terminal as ``token``'s holder (or use terminal ``name``) and open
-    its websocket."""
-    opened: list[t.Any] = []
-
-    async def _open(token: str | None = None, name: str | None = None) -> tuple[str, Terminal]:
-        if name is None:
-            response = await fetch("api", "terminals", method="POST", body="{}", token=token)
-            assert response.code == 200, response.body
-            name = response.json()["name"]
-        connection = await ws_connect("terminals", "websocket", name, token=token)
-        opened.append(connection)
-        return name, Terminal(connection)
-
-    yield _open
-    for connection in opened:
-        connection.close()
 
 
 async def terminal_names(fetch) -> set[str]:
@@ -342,8 +114,10 @@ async def test_revoking_terminates_the_terminals_a_full_guest_created(
     owners, _ = await terminal()
     model, token = await make_link("full")
     name, guests = await terminal(token=token)
-    # the guest also uses the owner's terminal: that one is not the guest's to lose
-    _, borrowed = await terminal(token=token, name=owners)
+    # the owner's terminal runs as the owner: no guest may use it
+    with pytest.raises(HTTPClientError) as refused:
+        await terminal(token=token, name=owners)
+    assert refused.value.code == 403
     pid = await guests.pid()
     guests.send(SHELL_LOOP)
 
@@ -354,15 +128,14 @@ async def test_revoking_terminates_the_terminals_a_full_guest_created(
     assert elapsed < LIMIT
     names = await terminal_gone(fetch, name, started)
     assert owners in names
-    for connection in (guests.connection, borrowed.connection):
-        await wait_closed(connection)
+    await wait_closed(guests.connection)
     # the owner's terminal still works
     _, mine = await terminal(name=owners)
     assert await mine.pid() > 0
 
 
 async def test_a_kernel_the_owner_has_open_survives_but_the_guests_run_is_interrupted(
-    fetch, make_link, start_kernel, kernel_client
+    fetch, make_link, start_kernel, kernel_client, interrupting
 ):
     model, token = await make_link("edit")
     kernel_id = await start_kernel(token=token)
@@ -387,7 +160,7 @@ async def test_a_kernel_the_owner_has_open_survives_but_the_guests_run_is_interr
 
 
 async def test_the_owners_kernel_a_guest_used_survives(
-    fetch, make_link, start_kernel, kernel_client
+    fetch, make_link, start_kernel, kernel_client, interrupting
 ):
     kernel_id = await start_kernel()
     model, token = await make_link("edit")
@@ -406,7 +179,7 @@ async def test_the_owners_kernel_a_guest_used_survives(
 
 
 async def test_reusing_a_msg_id_does_not_hide_a_guests_run(
-    fetch, make_link, start_kernel, kernel_client
+    fetch, make_link, start_kernel, kernel_client, interrupting
 ):
     """A short request and the loop under one msg_id: the first one's end must
     not make the loop look finished."""
@@ -432,7 +205,7 @@ async def test_reusing_a_msg_id_does_not_hide_a_guests_run(
 
 
 async def test_a_guests_queued_execution_is_interrupted_when_it_starts(
-    fetch, make_link, start_kernel, kernel_client
+    fetch, make_link, start_kernel, kernel_client, interrupting
 ):
     """What the owner runs is not interrupted; the guest's execution waiting behind
     it is, the moment it starts."""
@@ -462,7 +235,7 @@ async def test_a_guests_queued_execution_is_interrupted_when_it_starts(
 
 
 async def test_a_kernel_another_links_guest_uses_ends_with_that_link(
-    fetch, make_link, start_kernel, kernel_client
+    fetch, make_link, start_kernel, kernel_client, interrupting
 ):
     first, first_token = await make_link("edit")
     second, second_token = await make_link("edit")
@@ -484,7 +257,8 @@ async def test_a_kernel_another_links_guest_uses_ends_with_that_link(
 class TestKeepingGuestKernels:
     @pytest.fixture
     def jp_server_config(self, jp_server_config):
-        return {**jp_server_config, "CapellaShareApp": {"end_guest_kernels": False}}
+        config = {"end_guest_kernels": False, "restart_kernels_guests_ran": False}
+        return {**jp_server_config, "CapellaShareApp": config}
 
     async def test_the_guests_kernel_is_kept_and_its_run_interrupted(
         self, capella, fetch, make_link, start_kernel, kernel_client

@@ -44,6 +44,16 @@ describe('warningFor', () => {
     }
   });
 
+  it('says where the code of edit and full guests runs', () => {
+    for (const permission of ['edit', 'full'] as const) {
+      expect(warningFor(permission, undefined, 'sandbox')).toMatch(/sandbox/);
+      expect(warningFor(permission, undefined, 'unconfined')).toMatch(
+        /runs as you and can read your token/
+      );
+    }
+    expect(warningFor('view', undefined, 'unconfined')).not.toMatch(/token/);
+  });
+
   it('tells that a URL without token carries no access', () => {
     expect(warningFor(null)).toMatch(/no access of its own/);
   });

@@ -71,6 +71,7 @@ export function ShareBody(props: IShareBodyProps): JSX.Element {
               onLabelDone={labelDone}
               busy={model.busy}
               carried={model.issued !== null}
+              levelsOff={model.levelsOff}
               trans={trans}
             />
           )}
@@ -80,7 +81,7 @@ export function ShareBody(props: IShareBodyProps): JSX.Element {
             data-permission={permission ?? 'none'}
           >
             <strong>{trans.__('Warning: ')}</strong>
-            {warningFor(permission, trans)}
+            {warningFor(permission, trans, model.code)}
           </p>
           {model.error && (
             <p className="jp-CapellaShare-error" role="status">

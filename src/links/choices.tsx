@@ -18,6 +18,8 @@ interface INewLinkChoicesProps {
   busy: boolean;
   /** the URL carries a link made with these choices */
   carried: boolean;
+  /** the permissions no link may have here, with why */
+  levelsOff: { readonly [permission: string]: string };
   trans: TranslationBundle;
 }
 
@@ -41,12 +43,24 @@ export function NewLinkChoices(props: INewLinkChoicesProps): JSX.Element {
           }}
         >
           {PERMISSIONS.map(p => (
-            <option key={p} value={p}>
-              {permissionLabel(p, trans)}
+            <option
+              key={p}
+              value={p}
+              disabled={p in props.levelsOff}
+              title={props.levelsOff[p]}
+            >
+              {p in props.levelsOff
+                ? trans.__('%1 (off on this server)', permissionLabel(p, trans))
+                : permissionLabel(p, trans)}
             </option>
           ))}
         </select>
       </label>
+      {Object.keys(props.levelsOff).length > 0 && (
+        <p className="jp-CapellaShare-note" role="note">
+          {Object.values(props.levelsOff)[0]}
+        </p>
+      )}
       <label className="jp-CapellaShare-field">
         <span>{trans.__('Expires after')}</span>
         <select

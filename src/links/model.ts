@@ -7,6 +7,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 import { IGrantList, ShareClient } from '../client';
 import { errorMessage } from '../request';
 import {
+  CodeConfinement,
   ICreatedLink,
   IGrant,
   IHubDirectory,
@@ -70,6 +71,8 @@ export class LinksModel implements IDisposable {
     this.sessionUrl = options.sessionUrl;
     this.linksUnavailable = options.info?.links_unavailable?.trim() ?? '';
     this.hub = options.info?.mode === 'hub';
+    this.levelsOff = options.info?.levels_off ?? {};
+    this.code = options.info?.sandbox?.backend ? 'sandbox' : 'unconfined';
     const interval = this.hub ? HUB_MS : LINKS_MS;
     this._poll = new Poll({
       factory: () => this._read(),
@@ -92,6 +95,10 @@ export class LinksModel implements IDisposable {
   readonly linksUnavailable: string;
   /** Under JupyterHub: the server can also be shared with hub users and groups. */
   readonly hub: boolean;
+  /** The permissions no link may have here, with the server's reason. */
+  readonly levelsOff: { readonly [permission: string]: string };
+  /** Where the code of edit and full guests runs. */
+  readonly code: CodeConfinement;
 
   /** The active links, as the server lists them (oldest first). */
   get links(): ReadonlyArray<ILink> {
