@@ -31,6 +31,7 @@ from .processes import GuestKernelsMixin, GuestTerminalsMixin, ProcessManager
 from .redact import SecretRedactor, redact_logs, stop_redacting_logs, transform_for
 from .routeguard import forget_guest_workspaces, guard_routes
 from .sandbox import Sandbox
+from .scope import ScopedSessionsMixin, follow_contents
 from .shares import (
     MANIFEST_ENV,
     LocalShareRegistry,
@@ -361,6 +362,10 @@ class CapellaShareApp(ExtensionApp):
         # class depends on its gateway settings, unknown when we link: ours goes in
         # front of the class of the manager it made.
         upstream.compose_instance(self.serverapp.kernel_manager, GuestKernelsMixin)
+        # a guest of one folder or file sees only the sessions inside it, and its
+        # link follows that folder or file when it is moved
+        upstream.compose_instance(self.serverapp.session_manager, ScopedSessionsMixin)
+        upstream.follow_contents_events(self.serverapp, follow_contents(self.links))
         self.processes = ProcessManager(
             self.links, self.serverapp.kernel_manager, parent=self, log=self.log
         )

@@ -13,10 +13,11 @@ from traitlets.config import LoggingConfigurable
 from .links import LinkRegistry, ShareLink, isoformat, utcnow
 
 #: Websocket close codes sent when access ends (application range 4000-4999).
-CLOSE_CODES = {"revoked": 4001, "expired": 4002}
+CLOSE_CODES = {"revoked": 4001, "expired": 4002, "removed": 4003}
 CLOSE_REASONS = {
     "revoked": "Your access to this session has ended: the link was revoked.",
     "expired": "Your access to this session has ended: the link expired.",
+    "removed": "Your access to this session has ended: what the link shared was deleted.",
 }
 
 

@@ -13,7 +13,9 @@ import typing as t
 
 from tornado import web
 
+from . import scope
 from .identity import principal_of
+from .policy import Principal
 
 #: A kernel was restarted because a guest who had run code in it lost access.
 KERNEL_RESTARTED = "urn:capella-share:event:kernel-restarted:v1"
@@ -56,11 +58,27 @@ def emit_kernel_restarted(serverapp: t.Any, kernel_id: str, link: t.Any) -> None
     logger.emit(schema_id=KERNEL_RESTARTED, data=data)
 
 
+def shown_to(principal: Principal, schema_id: str, data: t.Any) -> bool:
+    """Whether an event goes to ``principal``'s event stream: none of ours to a
+    guest, and to a guest whose link shares one folder or file only events about
+    paths inside it (an event naming no path says nothing it may see)."""
+    if principal.is_owner:
+        return True
+    if schema_id in SCHEMAS:
+        return False
+    if not principal.scope:
+        return True
+    if not isinstance(data, dict):
+        return False
+    paths = [data.get(key) for key in ("path", "source_path") if key in data]
+    return bool(paths) and all(scope.shown(principal, path) for path in paths)
+
+
 def guard_event_stream(cls: type[web.RequestHandler]) -> type[web.RequestHandler]:
-    """``SubscribeWebsocket`` that sends a guest none of our events."""
+    """``SubscribeWebsocket`` that sends a guest only the events it may see."""
 
     async def event_listener(self: t.Any, logger: t.Any, schema_id: str, data: t.Any) -> None:
-        if schema_id in SCHEMAS and not principal_of(self.current_user).is_owner:
+        if not shown_to(principal_of(self.current_user), schema_id, data):
             return
         await cls.event_listener(self, logger, schema_id, data)  # type:ignore[attr-defined]
 

@@ -61,6 +61,7 @@ class SessionHandler(CapellaShareHandler):
                     "display_name": user.display_name,
                     "role": "owner" if principal.is_owner else "guest",
                     "permission": principal.level.value,
+                    "scope": principal.scope,
                     "may": policy.capabilities(principal),
                 },
             }
@@ -86,11 +87,12 @@ class LinksHandler(CapellaShareHandler):
 
     @web.authenticated
     @authorized
-    def post(self) -> None:
+    async def post(self) -> None:
         unavailable = self.app.links_unavailable
         if unavailable:
             raise web.HTTPError(403, unavailable)
         request = self._link_request(self.json_body())
+        await self._check_scope(request)
         refused = self.app.gate.refusal(request["permission"])
         if refused:
             raise web.HTTPError(403, refused)
@@ -123,7 +125,7 @@ class LinksHandler(CapellaShareHandler):
 
     def _link_request(self, body: dict[str, t.Any]) -> dict[str, t.Any]:
         """Check a create request field by field; a 400 names what is wrong."""
-        unknown = set(body) - {"permission", "expires_in", "label", "path"}
+        unknown = set(body) - {"permission", "expires_in", "label", "path", "scope"}
         if unknown:
             raise web.HTTPError(400, f"Unknown field(s): {', '.join(sorted(unknown))}.")
         permission = body.get("permission", self.app.default_permission)
@@ -143,7 +145,19 @@ class LinksHandler(CapellaShareHandler):
             "expires_in": expires_in,
             "label": label,
             "path": self._path(body.get("path", "")),
+            "scope": self._path(body.get("scope", "") or "", "scope"),
         }
+
+    async def _check_scope(self, request: dict[str, t.Any]) -> None:
+        """A scope names a file or folder there is; a link lands inside it."""
+        scope = await shared_scope(self.contents_manager, request["scope"])
+        path = request["path"]
+        if scope and not path:
+            request["path"] = scope
+        elif not policy.is_within(path, scope):
+            raise web.HTTPError(
+                400, f"path {path!r} lies outside the scope {scope!r}: a guest could not open it."
+            )
 
     def _expires_in(self, value: t.Any) -> float | None:
         limit = self.app.max_link_lifetime
@@ -172,16 +186,37 @@ class LinksHandler(CapellaShareHandler):
         return seconds
 
     @staticmethod
-    def _path(value: t.Any) -> str:
-        if not isinstance(value, str):
-            raise web.HTTPError(400, "path must be a string.")
-        path = value.strip("/")
-        if len(path) > MAX_PATH:
-            raise web.HTTPError(400, f"path must be at most {MAX_PATH} characters.")
-        parts = path.split("/") if path else []
-        if "\\" in path or "\x00" in path or any(part in ("", ".", "..") for part in parts):
-            raise web.HTTPError(400, "path must be a relative path inside the server's root.")
-        return path
+    def _path(value: t.Any, field: str = "path") -> str:
+        return path_in_request(value, field)
+
+
+def path_in_request(value: t.Any, field: str = "path") -> str:
+    """A contents path a request names (``field``), or a 400 saying what is wrong."""
+    if not isinstance(value, str):
+        raise web.HTTPError(400, f"{field} must be a string.")
+    path = value.strip("/")
+    if len(path) > MAX_PATH:
+        raise web.HTTPError(400, f"{field} must be at most {MAX_PATH} characters.")
+    parts = path.split("/") if path else []
+    if "\\" in path or "\x00" in path or any(part in ("", ".", "..") for part in parts):
+        raise web.HTTPError(400, f"{field} must be a relative path inside the server's root.")
+    return path
+
+
+async def shared_scope(manager: t.Any, scope: str) -> str:
+    """``scope`` (a checked path; "" for the whole session) if it names a file or
+    folder the owner's contents manager serves, hidden ones only where the server
+    shows them; a 4xx saying what is wrong otherwise."""
+    if not scope:
+        return scope
+    is_file = await ensure_async(manager.file_exists(scope))
+    if not is_file and not await ensure_async(manager.dir_exists(scope)):
+        raise web.HTTPError(404, f"There is no file or folder {scope!r} to share: check its path.")
+    if not manager.allow_hidden and await ensure_async(manager.is_hidden(scope)):
+        raise web.HTTPError(
+            400, f"{scope!r} is hidden, and this server does not show hidden files."
+        )
+    return scope
 
 
 class LinkHandler(CapellaShareHandler):

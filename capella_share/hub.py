@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import typing as t
 import urllib.parse
 
+from jupyter_core.paths import jupyter_data_dir
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 from tornado.ioloop import IOLoop, PeriodicCallback
 from traitlets import Enum, Float
@@ -25,6 +27,9 @@ from traitlets.config import LoggingConfigurable
 
 from .links import LinkRegistry, ShareLink, isoformat
 from .policy import LINK_PERMISSIONS, Level
+
+#: What may not be in a file name made of hub names.
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
 
 #: The custom scope that carries a level in a hub share of this server.
 SCOPE_PREFIX = "custom:capella-share:"
@@ -81,6 +86,35 @@ class HubGrants(LoggingConfigurable):
         #: why hub users cannot be given access, when they cannot ("" when they can)
         self.problem = ""
         self._poller: PeriodicCallback | None = None
+        #: grantee -> the folder or file its grant shares (the hub's scopes cannot
+        #: carry a path: the server keeps it, in a file of its own)
+        server = f"{_UNSAFE.sub('-', self.owner)}-{_UNSAFE.sub('-', self.server_name)}"
+        self.scopes_file = os.path.join(
+            jupyter_data_dir(), "capella_share", f"grant-scopes-{server}.json"
+        )
+        self._scopes: dict[str, str] = self._read_scopes()
+
+    def _read_scopes(self) -> dict[str, str]:
+        try:
+            with open(self.scopes_file, encoding="utf-8") as file:
+                found = json.load(file)
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError) as error:
+            self.log.error("capella-share: cannot read %s: %s", self.scopes_file, error)
+            return {}
+        return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
+
+    def _keep_scope(self, grantee: str, scope: str | None) -> None:
+        if scope is None:
+            self._scopes.pop(grantee, None)
+        else:
+            self._scopes[grantee] = scope
+        os.makedirs(os.path.dirname(self.scopes_file), exist_ok=True)
+        written = self.scopes_file + ".new"
+        with open(written, "w", encoding="utf-8") as file:
+            json.dump(self._scopes, file)
+        os.replace(written, self.scopes_file)
 
     @property
     def server_path(self) -> str:
@@ -162,15 +196,16 @@ class HubGrants(LoggingConfigurable):
         held = {grant.grantee for grant in self.links.grants()}
         for grantee, level in wanted.items():
             if grantee not in held:
-                self.links.create_grant(level, grantee)
+                self.links.create_grant(level, grantee, self._scopes.get(grantee, ""))
 
     def _set_problem(self, problem: str) -> None:
         if problem and problem != self.problem:
             self.log.error("capella-share: hub users cannot be given access: %s.", problem)
         self.problem = problem
 
-    async def grant(self, kind: str, name: str, permission: str) -> ShareLink:
-        """Share this server with a hub user or group at ``permission``."""
+    async def grant(self, kind: str, name: str, permission: str, scope: str = "") -> ShareLink:
+        """Share this server (or only the folder or file ``scope``) with a hub user or
+        group at ``permission``."""
         target = f"{kind}:{name}"
         server_filter = f"!server={self.owner}/{self.server_name}"
         existing = [g for g in self.links.grants() if g.grantee == target]
@@ -189,12 +224,14 @@ class HubGrants(LoggingConfigurable):
         )
         for grant in existing:
             self.links.revoke(grant.id)
-        return self.links.create_grant(permission, target)
+        self._keep_scope(target, scope)
+        return self.links.create_grant(permission, target, scope)
 
     async def revoke(self, grant: ShareLink) -> None:
         """Revoke at once here, then at the hub."""
         kind, _, name = grant.grantee.partition(":")
         self.links.revoke(grant.id)
+        self._keep_scope(grant.grantee, None)
         try:
             await self._hub("DELETE", f"shares/{self.server_path}", {kind: name})
         except HubError as error:
@@ -225,6 +262,7 @@ class HubGrants(LoggingConfigurable):
             "kind": kind,
             "name": name,
             "permission": grant.permission,
+            "scope": grant.scope,
             "created": isoformat(grant.created),
             "connections": connections,
         }

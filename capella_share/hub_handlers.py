@@ -13,6 +13,7 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from .base import HUB_GRANTS_SETTING, CapellaShareHandler
+from .handlers import path_in_request, shared_scope
 from .hub import HubError, HubGrants
 from .links import LINK_ID_RE
 from .policy import LINK_PERMISSIONS
@@ -57,7 +58,7 @@ class GrantsHandler(HubGrantsHandler):
     @authorized
     async def post(self) -> None:
         body = self.json_body()
-        unknown = set(body) - {"user", "group", "permission"}
+        unknown = set(body) - {"user", "group", "permission", "scope"}
         if unknown:
             raise web.HTTPError(400, f"Unknown field(s): {', '.join(sorted(unknown))}.")
         kinds = [kind for kind in ("user", "group") if kind in body]
@@ -76,8 +77,11 @@ class GrantsHandler(HubGrantsHandler):
         refused = self.app.gate.refusal(permission)
         if refused:
             raise web.HTTPError(403, refused)
+        scope = await shared_scope(
+            self.contents_manager, path_in_request(body.get("scope", "") or "", "scope")
+        )
         try:
-            grant = await self.grants.grant(kind, name, permission)
+            grant = await self.grants.grant(kind, name, permission, scope)
         except HubError as error:
             raise self.hub_failed(error) from None
         self.write_json(self.grants.model(grant, []), status=201)

@@ -37,6 +37,8 @@ class Guest(User):
 
     link_id: str = ""
     permission: str = Level.VIEW.value
+    #: the one folder or file its link shares ("" : the whole session)
+    scope: str = ""
     #: the hub's model of a hub user let in by a grant (None for a link's guest)
     hub_user: dict[str, t.Any] | None = None
 
@@ -125,7 +127,7 @@ def _original_uri_token(handler: web.RequestHandler) -> str:
 def principal_of(user: t.Any) -> Principal:
     """The policy's view of a user: a guest at its link's level, or the owner."""
     if isinstance(user, Guest):
-        return Principal(Level(user.permission), user.username, user.link_id)
+        return Principal(Level(user.permission), user.username, user.link_id, user.scope)
     return OWNER
 
 
@@ -142,6 +144,7 @@ def _guest(link: ShareLink, username: str, name: str) -> Guest:
         initials=_initials(name),
         link_id=link.id,
         permission=link.permission,
+        scope=link.scope,
     )
 
 
@@ -270,6 +273,7 @@ class GuestIdentityMixin:
             color=user.color,
             link_id=grant.id,
             permission=grant.permission,
+            scope=grant.scope,
             hub_user=hub_user,
         )
         return self._seen(handler, guest)
@@ -336,6 +340,7 @@ class GuestIdentityMixin:
         model.pop("link_id", None)
         model.pop("permission", None)
         model.pop("hub_user", None)
+        model.pop("scope", None)
         return model
 
     # -- guests ----------------------------------------------------------------------

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 from tornado.ioloop import IOLoop
 from traitlets.config import LoggingConfigurable
 
-from .policy import LINK_PERMISSIONS, Level
+from .policy import LINK_PERMISSIONS, Level, is_within
 
 #: Every link token starts with this, so a link token is told apart from the
 #: server's own token without a look-up (and a stale one is refused, not retried).
@@ -52,6 +52,9 @@ class ShareLink:
     expires_at: datetime | None
     token_hash: bytes = field(repr=False)
     path: str = ""
+    #: the one folder or file the link shares (a contents path); "" for the
+    #: whole session
+    scope: str = ""
     last_used: datetime | None = None
     #: For a grant to hub users rather than a link: "user:<name>" or "group:<name>".
     #: A grant has no token; its holders are recognised by the hub.
@@ -71,13 +74,15 @@ class ShareLink:
             "label": self.label,
             "permission": self.permission,
             "path": self.path,
+            "scope": self.scope,
             "created": isoformat(self.created),
             "expires_at": isoformat(self.expires_at),
             "last_used": isoformat(self.last_used),
         }
 
 
-#: Called with (link, reason) when a link ends; reason is "revoked" or "expired".
+#: Called with (link, reason) when a link ends; reason is "revoked", "expired" or
+#: "removed" (what the link shared was deleted).
 EndListener = Callable[[ShareLink, str], None]
 
 
@@ -140,6 +145,7 @@ class LinkRegistry(LoggingConfigurable):
         expires_in: float | None = None,
         label: str = "",
         path: str = "",
+        scope: str = "",
     ) -> tuple[ShareLink, str]:
         """Make a link; return it with its token, which is not kept anywhere."""
         if permission not in LINK_PERMISSIONS:
@@ -158,6 +164,7 @@ class LinkRegistry(LoggingConfigurable):
             expires_at=expires_at,
             token_hash=_digest(token),
             path=path,
+            scope=scope,
         )
         self._links[link_id] = link
         if expires_in is not None:
@@ -165,7 +172,7 @@ class LinkRegistry(LoggingConfigurable):
         self.log.info("capella-share: %s link %s created", permission, link_id)
         return link, token
 
-    def create_grant(self, permission: str, grantee: str) -> ShareLink:
+    def create_grant(self, permission: str, grantee: str, scope: str = "") -> ShareLink:
         """Record a grant of ``permission`` to a hub user or group (``user:<name>``,
         ``group:<name>``). Ending it ends what its holders have open, as for a link."""
         if permission not in LINK_PERMISSIONS:
@@ -182,6 +189,7 @@ class LinkRegistry(LoggingConfigurable):
             expires_at=None,
             token_hash=b"",
             grantee=grantee,
+            scope=scope,
         )
         self._links[link_id] = grant
         self.log.info("capella-share: %s grant %s to %s %s", permission, link_id, kind, name)
@@ -200,6 +208,27 @@ class LinkRegistry(LoggingConfigurable):
         for link in links:
             self._end(link, "revoked")
         return len(links)
+
+    def follow_move(self, old: str, new: str) -> None:
+        """Contents path ``old`` moved to ``new``: links whose scope lies there
+        follow it (their guests keep what they were given, under its new name)."""
+        old, new = old.strip("/"), new.strip("/")
+        for link in self._links.values():
+            if link.scope and is_within(link.scope, old):
+                moved = new + link.scope[len(old) :]
+                self.log.info("capella-share: link %s now shares %r", link.id, moved)
+                if is_within(link.path, link.scope):
+                    link.path = new + link.path[len(old) :]
+                link.scope = moved
+
+    def end_within(self, path: str) -> int:
+        """Contents path ``path`` was deleted: links whose scope lay there end."""
+        ended = [
+            link for link in self._links.values() if link.scope and is_within(link.scope, path)
+        ]
+        for link in ended:
+            self._end(link, "removed")
+        return len(ended)
 
     def on_end(self, listener: EndListener) -> None:
         """Call ``listener(link, reason)`` whenever a link is revoked or expires."""

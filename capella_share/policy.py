@@ -231,17 +231,124 @@ ROUTES: dict[str, str] = {
 }
 
 
+#: Routes a guest whose link shares one folder or file (a scope) may use: those
+#: that hold no file paths at all, and those whose every path is judged against
+#: the scope (by the contents manager, or by the guards of sessions, kernels,
+#: terminals, events, documents and project shares). Any other route, classified
+#: or not, is closed to a scoped guest: it could show or reach what lies beyond.
+SCOPED_ROUTES: frozenset[str] = frozenset(
+    (
+        *(name for name, resource in ROUTES.items() if resource in ("public", "lab")),
+        "jupyterlab_server.workspaces_handler.WorkspacesHandler",
+        "jupyterlab_server.settings_handler.SettingsHandler",
+        "jupyterlab.handlers.plugin_manager_handler.PluginHandler",
+        "jupyterlab.handlers.build_handler.BuildHandler",
+        "jupyter_server.services.api.handlers.APISpecHandler",
+        "jupyter_server.services.api.handlers.APIStatusHandler",
+        "jupyter_server.services.api.handlers.IdentityHandler",
+        "jupyter_server.services.config.handlers.ConfigHandler",
+        "jupyter_server.services.security.handlers.CSPReportHandler",
+        "jupyter_server.services.shutdown.ShutdownHandler",
+        "jupyter_server.kernelspecs.handlers.KernelSpecResourceHandler",
+        "jupyter_server.services.kernelspecs.handlers.MainKernelSpecHandler",
+        "jupyter_server.services.kernelspecs.handlers.KernelSpecHandler",
+        "jupyter_server.nbconvert.handlers.NbconvertPostHandler",
+        "jupyter_server.services.nbconvert.handlers.NbconvertRootHandler",
+        # every path through the contents manager
+        "jupyter_server.services.contents.handlers.CheckpointsHandler",
+        "jupyter_server.services.contents.handlers.ModifyCheckpointsHandler",
+        "jupyter_server.services.contents.handlers.ContentsHandler",
+        "jupyter_server.services.contents.handlers.NotebooksRedirectHandler",
+        "jupyter_server.view.handlers.ViewHandler",
+        "jupyter_server.files.handlers.FilesHandler",
+        "jupyter_server.base.handlers.AuthenticatedFileHandler",
+        "jupyter_server.nbconvert.handlers.NbconvertFileHandler",
+        # documents, by the path their room holds
+        "jupyter_server_ydoc.handlers.YDocWebSocketHandler",
+        "jupyter_server_ydoc.handlers.DocSessionHandler",
+        # kernels and sessions by the notebooks they serve, terminals by their opener
+        "jupyter_server.services.kernels.handlers.MainKernelHandler",
+        "jupyter_server.services.kernels.handlers.KernelHandler",
+        "jupyter_server.services.kernels.handlers.KernelActionHandler",
+        "jupyter_server.services.kernels.websocket.KernelWebsocketHandler",
+        "jupyter_server.services.sessions.handlers.SessionHandler",
+        "jupyter_server.services.sessions.handlers.SessionRootHandler",
+        "jupyter_server.services.events.handlers.EventHandler",
+        "jupyter_server.services.events.handlers.SubscribeWebsocket",
+        "notebook.app.TerminalHandler",
+        "jupyter_server_terminals.handlers.TermSocket",
+        "jupyter_server_terminals.api_handlers.TerminalRootHandler",
+        "jupyter_server_terminals.api_handlers.TerminalHandler",
+        "capella_share.handlers.InfoHandler",
+        "capella_share.handlers.AuthCheckHandler",
+        "capella_share.handlers.SessionHandler",
+        "capella_share.handlers.SessionSocket",
+        "capella_share.shares.handlers.SharesHandler",
+        "capella_share.shares.handlers.ShareHandler",
+        "capella_share.shares.handlers.ShareArchiveHandler",
+    )
+)
+
+
 @dataclass(frozen=True)
 class Principal:
-    """Who is asking: the owner, or a guest holding a link of some permission."""
+    """Who is asking: the owner, or a guest holding a link of some permission,
+    which may share one folder or file of the session only (its ``scope``)."""
 
     level: Level
     username: str = ""
     link_id: str | None = None
+    #: the contents path of the one folder or file a guest's link shares; ""
+    #: for the whole session
+    scope: str = ""
 
     @property
     def is_owner(self) -> bool:
         return self.level is Level.OWNER
+
+
+def is_within(path: str, folder: str) -> bool:
+    """Whether contents path ``path`` is ``folder`` or lies below it ("" is the root)."""
+    path, folder = path.strip("/"), folder.strip("/")
+    return not folder or path == folder or path.startswith(folder + "/")
+
+
+def in_scope(principal: Principal, path: str) -> bool:
+    """Whether ``path`` lies in what ``principal``'s link shares."""
+    return is_within(path, principal.scope)
+
+
+def leads_to_scope(principal: Principal, path: str) -> bool:
+    """Whether ``path`` is a folder above ``principal``'s scope: it may be listed,
+    showing only the way down."""
+    return (
+        bool(principal.scope) and not in_scope(principal, path) and is_within(principal.scope, path)
+    )
+
+
+def way_down(principal: Principal, folder: str) -> str:
+    """The name of the entry of ``folder`` (a folder above the scope) that leads
+    to ``principal``'s scope."""
+    below = principal.scope.strip("/")[len(folder.strip("/")) :].strip("/")
+    return below.split("/", 1)[0]
+
+
+def scope_allows(principal: Principal, action: str, path: str) -> bool:
+    """Whether ``principal``'s scope lets it ``action`` at contents path ``path``:
+    anything inside the scope; reading a folder above it (whose listing shows
+    only the way down); nothing else. What its level allows is :func:`allows`'s
+    question."""
+    return in_scope(principal, path) or (action == READ and leads_to_scope(principal, path))
+
+
+def honours_scope(handler_name: str) -> bool:
+    """Whether the route served by ``handler_name`` judges every path against a
+    guest's scope (or holds none): only those are open to scoped guests."""
+    return handler_name in SCOPED_ROUTES
+
+
+#: Resources whose paths are contents paths, judged against a guest's scope.
+_PATH_RESOURCES = frozenset(("contents", "nbconvert", "sessions", "kernels", "terminals", "events"))
 
 
 OWNER = Principal(Level.OWNER)
@@ -281,6 +388,12 @@ def allows(
         return True
     row = TABLE.get(resource)
     if row is None:
+        return False
+    if (
+        path is not None
+        and resource in _PATH_RESOURCES
+        and not scope_allows(principal, action, path)
+    ):
         return False
     allowed = row.get(principal.level, _NONE)
     if allowed == "own":
@@ -339,6 +452,14 @@ def refusal(principal: Principal, action: str, resource: str) -> str:
 
 def unclassified_refusal() -> str:
     return "This address is not available through a share link."
+
+
+def scope_refusal(principal: Principal, path: str | None = None) -> str:
+    """Why a scoped guest is refused ``path`` (or a route that cannot honour scopes)."""
+    shared = f"This link shares only {principal.scope!r}"
+    if path is None:
+        return f"{shared}: this address could reach beyond it, so it is closed to this link."
+    return f"{shared}: {path.strip('/')!r} lies outside it."
 
 
 def capabilities(principal: Principal) -> dict[str, bool]:

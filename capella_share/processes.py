@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import typing as t
 import weakref
 from dataclasses import dataclass
@@ -44,7 +45,7 @@ from tornado.websocket import WebSocketHandler
 from traitlets import Bool, Int
 from traitlets.config import LoggingConfigurable
 
-from . import upstream
+from . import policy, scope, upstream
 from .base import PROCESSES_SETTING
 from .connections import is_open
 from .identity import current_principal, principal_of
@@ -118,8 +119,12 @@ class ProcessManager(LoggingConfigurable):
         self._tasks: set[asyncio.Future[t.Any]] = set()
         #: the sandbox code runs in (None: code runs as the server's user)
         self.sandbox: Sandbox | None = None
+        #: the server's root folder, where scopes are
+        self.root_dir: str = getattr(kernel_manager, "root_dir", "") or os.getcwd()
         #: kernel id -> whether it runs in the sandbox
         self._confined: dict[str, bool] = {}
+        #: kernel id -> the scope its sandbox shows ("" : the whole root)
+        self._views: dict[str, str] = {}
         #: link id -> the kernels its guests sent code to
         self._ran: dict[str, set[str]] = {}
         #: callbacks told of a kernel restarted because a link ended: (kernel id, link)
@@ -131,19 +136,34 @@ class ProcessManager(LoggingConfigurable):
         """Whether a kernel ``principal`` starts runs in the sandbox."""
         return self.sandbox is not None and (not principal.is_owner or self.confine_owner_kernels)
 
-    def kernel_made(self, kernel_id: str, confined: bool) -> None:
+    def kernel_made(self, kernel_id: str, confined: bool, view: str = "") -> None:
         self._confined[kernel_id] = confined
+        self._views[kernel_id] = view
 
     def is_confined(self, kernel_id: str) -> bool:
         return self._confined.get(kernel_id, False)
 
-    def may_run_in(self, kernel_id: str, principal: Principal) -> bool:
-        """Whether ``principal`` may reach kernel ``kernel_id``: a guest only one the
-        sandbox holds, where there is a sandbox (without one, the operator chose
-        to let guests' code run as the server's user)."""
-        if principal.is_owner or self.sandbox is None or kernel_id not in self.kernel_manager:
+    def reaches(self, kernel_id: str, principal: Principal) -> bool:
+        """Whether ``principal`` may see and use kernel ``kernel_id`` over HTTP: a
+        guest whose link shares one folder or file only kernels started for it
+        (their sandbox shows it alone)."""
+        if not principal.scope or kernel_id not in self.kernel_manager:
             return True
-        return self.is_confined(kernel_id)
+        view = self._views.get(kernel_id, "")
+        return bool(view) and policy.is_within(view, principal.scope)
+
+    def run_refusal(self, kernel_id: str, principal: Principal) -> str | None:
+        """Why ``principal`` may not run code in kernel ``kernel_id`` (None: it may).
+        A guest may only where the sandbox holds the kernel, if there is a sandbox
+        (without one, the operator chose to let guests' code run as the server's
+        user), and a scoped guest only where it shows no more than its scope."""
+        if principal.is_owner or self.sandbox is None or kernel_id not in self.kernel_manager:
+            return None
+        if not self.is_confined(kernel_id):
+            return UNCONFINED_KERNEL
+        if not self.reaches(kernel_id, principal):
+            return WIDER_KERNEL
+        return None
 
     def on_restarted(self, callback: t.Callable[[str, ShareLink], None]) -> None:
         self._on_restarted.append(callback)
@@ -184,6 +204,7 @@ class ProcessManager(LoggingConfigurable):
         self._sockets.pop(kernel_id, None)
         self._executions.pop(kernel_id, None)
         self._confined.pop(kernel_id, None)
+        self._views.pop(kernel_id, None)
         for ran in self._ran.values():
             ran.discard(kernel_id)
         self._stop_watching(kernel_id)
@@ -441,6 +462,11 @@ UNCONFINED_KERNEL = (
     "This kernel runs with the owner's full access (outside the sandbox), so a guest "
     "may not run code in it. Start a kernel of your own, or ask the owner."
 )
+#: Why a scoped guest may not use a kernel that sees more than its scope.
+WIDER_KERNEL = (
+    "This kernel sees more than this link shares, so a guest of the link may not run "
+    "code in it. Start a kernel of your own, or ask the owner."
+)
 #: Why a guest may not use a terminal it did not open.
 OTHERS_TERMINAL = "This terminal is not yours: it runs as its owner. Open a terminal of your own."
 
@@ -472,14 +498,35 @@ class GuestKernelsMixin:
         processes = _tracker(self, principal)
         # asking for an existing kernel's id starts nothing
         new = kernel_id is None or kernel_id not in self  # type:ignore[operator]
+        if new and principal.scope:
+            kwargs["path"] = self._capella_scoped_path(principal, kwargs.get("path"))
         kernel_id = await super().start_kernel(*args, kernel_id=kernel_id, **kwargs)  # type:ignore[misc]
         manager = _processes(self)
         if new and manager is not None:
             kernel = self.get_kernel(kernel_id)  # type:ignore[attr-defined]
-            manager.kernel_made(kernel_id, bool(getattr(kernel, "capella_confined", False)))
+            confined = bool(getattr(kernel, "capella_confined", False))
+            manager.kernel_made(kernel_id, confined, principal.scope if confined else "")
         if new and processes is not None:
             processes.kernel_started(kernel_id, principal)
         return kernel_id
+
+    def _capella_scoped_path(self, principal: Principal, path: t.Any) -> str:
+        """The folder a scoped guest's kernel works in: inside its scope (by
+        default the scope's own folder); a 403 for any other."""
+        root = getattr(self, "root_dir", "")
+        if path is None:
+            return scope.home(principal, root)
+        if not isinstance(path, str) or not scope.may_work_in(principal, path, root):
+            raise web.HTTPError(403, policy.scope_refusal(principal, str(path)))
+        return path
+
+    def list_kernels(self) -> list[dict[str, t.Any]]:
+        kernels: list[dict[str, t.Any]] = super().list_kernels()  # type:ignore[misc]
+        principal = current_principal.get()
+        manager = _processes(self)
+        if not principal.scope or manager is None:
+            return kernels
+        return [model for model in kernels if manager.reaches(model.get("id", ""), principal)]
 
     async def shutdown_all(self, now: bool = False) -> None:
         """Shut every kernel down, whatever state the manager is in, so that the
@@ -523,9 +570,11 @@ class GuestKernelsMixin:
     def pre_start_kernel(self, kernel_name: str | None, kwargs: t.Any) -> t.Any:
         km, name, kernel_id = super().pre_start_kernel(kernel_name, kwargs)  # type:ignore[misc]
         processes = _processes(self)
-        if processes is not None and processes.confines(current_principal.get()):
+        principal = current_principal.get()
+        if processes is not None and processes.confines(principal):
             upstream.compose_instance(km, ConfinedKernelManagerMixin)
             km.capella_sandbox = processes.sandbox
+            km.capella_scope = principal.scope
         return km, name, kernel_id
 
     def remove_kernel(self, kernel_id: str) -> t.Any:
@@ -543,16 +592,42 @@ class GuestTerminalsMixin:
     def create(self, **kwargs: t.Any) -> dict[str, t.Any]:
         principal = current_principal.get()
         processes = _tracker(self, principal)
+        if principal.scope and processes is not None:
+            kwargs["cwd"] = self._capella_scoped_cwd(processes, principal, kwargs.get("cwd"))
         if processes is not None and processes.sandbox is not None:
             # a guest's shell runs in the sandbox (the owner's stay the owner's own)
             sandbox = processes.sandbox
-            plan = sandbox.plan(str(kwargs.get("cwd") or ""))
+            plan = sandbox.plan(str(kwargs.get("cwd") or ""), scope=principal.scope)
             env = self.make_term_env()  # type:ignore[attr-defined]
             kwargs["shell_command"], _ = sandbox.wrap(list(self.shell_command), env, plan)  # type:ignore[attr-defined]
         model: dict[str, t.Any] = super().create(**kwargs)  # type:ignore[misc]
         if processes is not None:
             processes.terminal_started(self, model["name"], principal)
         return model
+
+    @staticmethod
+    def _capella_scoped_cwd(processes: ProcessManager, principal: Principal, cwd: t.Any) -> str:
+        """Where a scoped guest's terminal starts: inside its scope (by default the
+        scope's own folder); a 403 for anywhere else."""
+        root = os.path.realpath(processes.root_dir)
+        home = os.path.join(root, scope.home(principal, root))
+        if not cwd:
+            return home
+        real = os.path.realpath(os.path.join(root, str(cwd)))
+        inside = os.path.relpath(real, root).replace(os.sep, "/")
+        if inside.startswith("..") or not scope.may_work_in(principal, inside, root):
+            raise web.HTTPError(403, policy.scope_refusal(principal, str(cwd)))
+        return real
+
+    def list(self) -> list[dict[str, t.Any]]:
+        terminals: list[dict[str, t.Any]] = super().list()  # type:ignore[misc]
+        principal = current_principal.get()
+        processes = _processes(self)
+        if not principal.scope or processes is None:
+            return terminals
+        return [
+            model for model in terminals if processes.may_use_terminal(model["name"], principal)
+        ]
 
 
 def guard_kernel_socket(cls: type[web.RequestHandler]) -> type[web.RequestHandler]:
@@ -566,8 +641,9 @@ def guard_kernel_socket(cls: type[web.RequestHandler]) -> type[web.RequestHandle
         async def get(self, kernel_id: str, *args: t.Any, **kwargs: t.Any) -> None:
             who = principal_of(self.current_user)
             processes: ProcessManager | None = self.settings.get(PROCESSES_SETTING)
-            if processes is not None and not processes.may_run_in(kernel_id, who):
-                raise web.HTTPError(403, UNCONFINED_KERNEL)
+            refusal = None if processes is None else processes.run_refusal(kernel_id, who)
+            if refusal is not None:
+                raise web.HTTPError(403, refusal)
             await super().get(kernel_id, *args, **kwargs)
 
         async def open(self, kernel_id: str) -> None:
@@ -609,6 +685,43 @@ def guard_kernel_socket(cls: type[web.RequestHandler]) -> type[web.RequestHandle
     return TrackedKernelWebsocketHandler
 
 
+def guard_kernel(cls: type[web.RequestHandler]) -> type[web.RequestHandler]:
+    """A kernel's route (``api/kernels/<id>``, its interrupt and restart) that a
+    guest whose link shares one folder or file reaches only for kernels started
+    for it: to it, no other kernel exists."""
+
+    def refuse_others(handler: web.RequestHandler, kernel_id: str) -> None:
+        processes: ProcessManager | None = handler.settings.get(PROCESSES_SETTING)
+        who = principal_of(handler.current_user)
+        if processes is not None and not processes.reaches(kernel_id, who):
+            raise web.HTTPError(404, f"Kernel does not exist: {kernel_id}")
+
+    return _guarded_verbs(cls, refuse_others, ("get", "delete", "post"))
+
+
+def _guarded_verbs(
+    cls: type[web.RequestHandler],
+    refuse: t.Callable[[web.RequestHandler, str], None],
+    verbs: tuple[str, ...],
+) -> type[web.RequestHandler]:
+    """``cls`` whose ``verbs`` first call ``refuse(handler, the route's first argument)``."""
+    members: dict[str, t.Any] = {"__module__": __name__}
+    for verb in verbs:
+        upstream_verb = getattr(cls, verb, None)
+        if upstream_verb is None or upstream_verb is getattr(web.RequestHandler, verb):
+            continue
+
+        def guarded(
+            self: web.RequestHandler, *args: t.Any, _verb: t.Any = upstream_verb, **kw: t.Any
+        ) -> t.Any:
+            # the route's first argument, positional or named (``kernel_id``)
+            refuse(self, args[0] if args else next(iter(kw.values()), ""))
+            return _verb(self, *args, **kw)
+
+        members[verb] = guarded
+    return type(cls.__name__, (cls,), members)
+
+
 def guard_terminal(cls: type[web.RequestHandler]) -> type[web.RequestHandler]:
     """A terminal's route (its websocket, ``api/terminals/<name>``) that lets a
     guest reach only the terminals its link's guests opened: the owner's run
@@ -620,21 +733,4 @@ def guard_terminal(cls: type[web.RequestHandler]) -> type[web.RequestHandler]:
         if not who.is_owner and (processes is None or not processes.may_use_terminal(name, who)):
             raise web.HTTPError(403, OTHERS_TERMINAL)
 
-    members: dict[str, t.Any] = {"__module__": __name__}
-    for verb in ("get", "delete"):
-        upstream_verb = getattr(cls, verb, None)
-        if upstream_verb is None or upstream_verb is getattr(web.RequestHandler, verb):
-            continue
-
-        def guarded(
-            self: web.RequestHandler,
-            name: str,
-            *args: t.Any,
-            _verb: t.Any = upstream_verb,
-            **kw: t.Any,
-        ) -> t.Any:
-            refuse_others(self, name)
-            return _verb(self, name, *args, **kw)
-
-        members[verb] = guarded
-    return type(cls.__name__, (cls,), members)
+    return _guarded_verbs(cls, refuse_others, ("get", "delete"))

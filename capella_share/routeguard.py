@@ -116,6 +116,8 @@ GUARDS: dict[str, GuardFactory] = {
     "jupyter_server.services.kernels.websocket.KernelWebsocketHandler": (
         processes.guard_kernel_socket
     ),
+    "jupyter_server.services.kernels.handlers.KernelHandler": processes.guard_kernel,
+    "jupyter_server.services.kernels.handlers.KernelActionHandler": processes.guard_kernel,
     "jupyter_server_terminals.handlers.TermSocket": processes.guard_terminal,
     "jupyter_server.services.events.handlers.SubscribeWebsocket": events.guard_event_stream,
     "jupyter_server_terminals.api_handlers.TerminalHandler": processes.guard_terminal,
@@ -184,6 +186,8 @@ def _classified(
             return _refuse(self, 403, policy.unclassified_refusal())
         if not policy.allows(principal, action, resource):
             return _refuse(self, 403, policy.refusal(principal, action, resource))
+        if principal.scope and not policy.honours_scope(name):
+            return _refuse(self, 403, policy.scope_refusal(principal))
         if not _implements(cls, self.request.method):
             return _refuse(self, 405, f"{self.request.method} is not supported here.")
         return None

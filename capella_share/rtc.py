@@ -32,7 +32,7 @@ import typing as t
 from jupyter_core.utils import ensure_async
 from tornado import web
 
-from . import policy, trust, upstream
+from . import policy, scope, trust, upstream
 from .base import SHARES_SETTING
 from .identity import principal_of
 from .shares.paths import READ, check_path
@@ -190,6 +190,25 @@ def may_write(handler: web.RequestHandler, room_id: str, known: DocumentPath | N
     return policy.allows(principal, policy.WRITE, "contents", path and path.strip("/"), read_only)
 
 
+def scope_refusal(handler: web.RequestHandler, room_id: str) -> str | None:
+    """Why a guest whose link shares one folder or file may not join room
+    ``room_id`` (None: it may): only rooms of documents inside its scope. The
+    session-wide awareness room (who has which document open) is closed to it."""
+    principal = principal_of(handler.current_user)
+    if not principal.scope:
+        return None
+    document = _document_room(room_id)
+    if document is None:
+        return policy.scope_refusal(principal)
+    path = _path_of(handler, document)
+    root = getattr(handler.settings.get("contents_manager"), "root_dir", "")
+    if path is None or not policy.in_scope(principal, path.strip("/")):
+        return policy.scope_refusal(principal, path or room_id)
+    if root and not scope.really_in_scope(principal, path, root):
+        return policy.scope_refusal(principal, path)
+    return None
+
+
 def guard_document_socket(cls: type[web.RequestHandler]) -> type[web.RequestHandler]:
     """``YDocWebSocketHandler`` that drops the document changes of those who may
     not write the document."""
@@ -199,6 +218,12 @@ def guard_document_socket(cls: type[web.RequestHandler]) -> type[web.RequestHand
         _capella_noted: frozenset[str] = frozenset()
         _capella_client_ids: frozenset[int] = frozenset()
         _capella_document: DocumentPath | None = None
+
+        async def get(self, *args: t.Any, **kwargs: t.Any) -> t.Any:
+            refusal = scope_refusal(self, upstream.room_of(self))
+            if refusal:
+                raise web.HTTPError(403, refusal)
+            return await super().get(*args, **kwargs)
 
         async def on_message(self, message: t.Any) -> t.Any:
             kind = message_kind(message)

@@ -50,6 +50,8 @@ from jupyter_client.provisioning.local_provisioner import LocalProvisioner
 from jupyter_core.paths import jupyter_config_path, jupyter_data_dir, jupyter_runtime_dir
 from traitlets.config import LoggingConfigurable
 
+from . import policy
+
 BUBBLEWRAP, LANDLOCK = "bubblewrap", "landlock"
 
 #: Environment variables never passed into a sandbox: the hub's and the server's
@@ -123,6 +125,9 @@ class Plan:
     #: folders outside the root shown writable: read-write project shares that
     #: the root only links to (a hub's local spawner links them in)
     writable: list[str] = field(default_factory=list)
+    #: single files shown writable in a folder shown read-only (the one file a
+    #: link shares)
+    writable_files: list[str] = field(default_factory=list)
     #: single files shown (read-only) even inside what is hidden: the kernel's
     #: own connection file
     files: list[str] = field(default_factory=list)
@@ -218,8 +223,20 @@ class Sandbox(LoggingConfigurable):
         }
 
     # -- what a process is shown ---------------------------------------------------------
-    def plan(self, cwd: str, files: t.Sequence[str] = (), programs: t.Sequence[str] = ()) -> Plan:
-        root = os.path.realpath(self.serverapp.root_dir)
+    def plan(
+        self,
+        cwd: str,
+        files: t.Sequence[str] = (),
+        programs: t.Sequence[str] = (),
+        scope: str = "",
+    ) -> Plan:
+        """What a process is shown: the server's root or, for a guest whose link
+        shares one folder or file, that ``scope`` (a contents path) only: the
+        folder, or the file writable in its folder shown read-only."""
+        server_root = os.path.realpath(self.serverapp.root_dir)
+        shown = os.path.realpath(os.path.join(server_root, scope)) if scope else server_root
+        single_file = os.path.isfile(shown)
+        root = os.path.dirname(shown) if single_file else shown
         plan = Plan(root=root, cwd=cwd or root, files=list(files))
         secret = [
             self.serverapp.runtime_dir,
@@ -236,26 +253,38 @@ class Sandbox(LoggingConfigurable):
             except OSError:
                 names = []
             plan.hidden += [os.path.join(root, name) for name in names if name.startswith(".")]
-        plan.read_only, writable = self._shares()
-        plan.writable = [path for path in writable if not _within(path, root)]
+        for path, real, read_only in self._shares():
+            if scope and not policy.is_within(path, scope):
+                if read_only and policy.is_within(scope, path):
+                    plan.read_only.append(root)  # the scope lies in a read-only share
+                continue
+            if read_only:
+                plan.read_only.append(real)
+            elif not _within(real, root):
+                plan.writable.append(real)  # linked in from outside what is shown
+        if single_file:
+            plan.read_only.append(root)
+            plan.writable_files.append(shown)
         plan.programs = _existing([*programs, sys.prefix, sys.base_prefix, sys.exec_prefix])
         return plan
 
-    def _shares(self) -> tuple[list[str], list[str]]:
-        """The real folders of the read-only and of the read-write project shares."""
+    def _shares(self) -> list[tuple[str, str, bool]]:
+        """(contents path, real folder, read-only) of each project share."""
         provider = self.share_provider
         if provider is None:
-            return [], []
+            return []
         try:
             shares = provider.list_shares()
         except Exception:
             # shares that cannot be listed cannot be told apart: none is writable
             self.log.warning("capella-share: the sandbox could not list project shares")
-            return [], []
-        real = {share.key: os.path.realpath(provider.os_path(share)) for share in shares}
-        read_only = [real[share.key] for share in shares if share.read_only]
-        writable = [real[share.key] for share in shares if not share.read_only]
-        return read_only, _existing(writable)
+            return []
+        found = []
+        for share in shares:
+            real = os.path.realpath(provider.os_path(share))
+            if os.path.isdir(real):
+                found.append((share.path, real, share.read_only))
+        return found
 
     # -- putting a command in it ---------------------------------------------------------
     def wrap(
@@ -288,12 +317,14 @@ class Sandbox(LoggingConfigurable):
         args += ["--bind", plan.root, plan.root]
         for path in plan.writable:
             args += ["--bind", path, path]
-        shown = [*system_folders(), plan.root, *plan.programs, *plan.writable]
+        for path in plan.read_only:
+            args += ["--ro-bind", path, path]
+        for path in plan.writable_files:
+            args += ["--bind", path, path]
+        shown = [*system_folders(), plan.root, *plan.programs, *plan.writable, *plan.read_only]
         for path in plan.hidden:  # hidden where something shown holds them
             if any(_within(path, folder) and path != folder for folder in shown):
                 args += _hide(path)
-        for path in plan.read_only:
-            args += ["--ro-bind", path, path]
         for path in plan.files:
             args += ["--ro-bind", path, path]
         return [*args, "--chdir", plan.cwd, "--", *command]
@@ -310,7 +341,9 @@ class Sandbox(LoggingConfigurable):
             for folder in _existing([*system_folders(), *plan.programs])
             for granted in _grant(folder, plan.hidden)
         ]
-        # read-only shares the root only links to
+        # the root (what it holds read-only among it), and read-only shares it
+        # only links to
+        readable += _grant(plan.root, plan.hidden)
         readable += [path for path in plan.read_only if not _within(path, plan.root)]
         rules: dict[str, t.Any] = {
             "read": readable,
@@ -322,7 +355,7 @@ class Sandbox(LoggingConfigurable):
             ],
             "read_files": list(plan.files),
             # the devices everyone uses, and the terminal's own pty
-            "write_files": _existing([*_DEVICES, "/dev/ptmx", "/dev/pts"]),
+            "write_files": [*_existing([*_DEVICES, "/dev/ptmx", "/dev/pts"]), *plan.writable_files],
         }
         rules["env"] = env
         plan.private = private
@@ -393,6 +426,8 @@ class ConfinedKernelManagerMixin:
     of its own (a remote one) is left to it, and counts as unconfined."""
 
     capella_sandbox: Sandbox | None = None
+    #: the one folder or file the kernel's starter may reach ("" : everything)
+    capella_scope = ""
     #: whether the kernel runs in the sandbox (known once it is started)
     capella_confined = False
 
@@ -428,7 +463,9 @@ class ConfinedKernelManagerMixin:
         env = kwargs.get("env") or dict(os.environ)
         connection_file = getattr(self, "connection_file", "")
         programs = [os.path.dirname(os.path.dirname(os.path.realpath(command[0])))]
-        plan = sandbox.plan(str(kwargs.get("cwd") or ""), [connection_file], programs)
+        plan = sandbox.plan(
+            str(kwargs.get("cwd") or ""), [connection_file], programs, scope=self.capella_scope
+        )
         command, kwargs["env"] = sandbox.wrap(list(command), env, plan)
         # a kernel started for no file starts in the root (not in the server's
         # own working folder, which the sandbox may not show)

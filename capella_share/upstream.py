@@ -141,6 +141,19 @@ def compose_instance(instance: t.Any, mixin: type) -> None:
     instance.__class__ = composed(mixin, type(instance))
 
 
+def follow_contents_events(serverapp: t.Any, listener: t.Callable[..., t.Any]) -> bool:
+    """Have ``listener(logger, schema_id, data)`` hear the contents manager's events
+    (jupyter_server 2.18-2.21: ``contents_service`` events with an ``action`` and
+    the paths; the manager names their schema in ``event_schema_id``). False
+    when the server emits none."""
+    schema_id = getattr(serverapp.contents_manager, "event_schema_id", None)
+    logger = getattr(serverapp, "event_logger", None)
+    if not isinstance(schema_id, str) or logger is None:
+        return False
+    logger.add_listener(schema_id=schema_id, listener=listener)
+    return True
+
+
 @_touchpoint("identity provider")
 def _check_identity_provider(serverapp: t.Any) -> str | None:
     # a server without a token takes every visitor for the owner: knowing that is

@@ -42,21 +42,15 @@ def _routes(router: Router) -> list[dict]:
         regex = getattr(rule.matcher, "regex", None)
         if regex is None or not isinstance(target, type):
             continue
-        # the class the route had before capella-share put its guards in front
-        original = next(
-            (
-                c
-                for c in target.__mro__
-                if "capella_share_resource" not in vars(c)
-                and c.__module__ != "capella_share.rtc"
-                and c.__module__ != "capella_share.routeguard"
-            ),
-            target,
+        # the class the route had before capella-share put its guards in front,
+        # as the route guard names it
+        handler = vars(target).get(
+            "capella_share_route", f"{target.__module__}.{target.__qualname__}"
         )
         routes.append(
             {
                 "pattern": regex.pattern,
-                "handler": f"{original.__module__}.{original.__qualname__}",
+                "handler": handler,
                 "vetted": "capella_share_resource" in vars(target),
                 "resource": vars(target).get("capella_share_resource"),
             }

@@ -150,6 +150,7 @@ async def test_an_anonymous_link_guest_through_the_proxy(hub, alice):
         "display_name": "View guest",
         "role": "guest",
         "permission": "view",
+        "scope": "",
     }
     assert write_file(hub, guest, "x.txt").status_code == 403
     missing = call(hub, guest, "GET", "files/no-such-file")
@@ -374,3 +375,30 @@ async def test_a_named_server_shares_on_its_own(hub, alice):
     assert (seen["role"], seen["permission"]) == ("guest", "edit")
     # her default server is not shared with bob: the hub itself turns him away
     assert hub.authorize(bob, "alice").status_code == 403
+
+
+def test_a_grant_may_share_one_folder(hub, alice):
+    home = hub.workdir / "home" / "alice"
+    (home / "project").mkdir(exist_ok=True)
+    (home / "project" / "shared.txt").write_text("shared")
+    (home / "private.txt").write_text("alice's own")
+    response = call(
+        hub,
+        alice,
+        "POST",
+        "api/capella-share/grants",
+        json={"user": "bob", "permission": "edit", "scope": "project"},
+    )
+    assert response.status_code == 201, response.text
+    grant = response.json()
+    assert grant["scope"] == "project"
+    bob = hub.login("bob")
+    hub.authorize(bob, "alice")
+    try:
+        assert you(hub, bob)["scope"] == "project"
+        assert call(hub, bob, "GET", "api/contents/project/shared.txt").status_code == 200
+        assert call(hub, bob, "GET", "api/contents/private.txt").status_code == 403
+        assert write_file(hub, bob, "project/bob.txt").status_code == 201
+        assert write_file(hub, bob, "bob.txt").status_code == 403
+    finally:
+        call(hub, alice, "DELETE", f"api/capella-share/grants/{grant['id']}")

@@ -297,6 +297,7 @@ async def test_a_guest_has_an_identity_of_its_own(level, fetch, make_link, guest
         "display_name": "Grace Hopper",
         "role": "guest",
         "permission": level,
+        "scope": "",
     }
     assert (
         "token" not in (await fetch("api", "capella-share", "session", token=token)).body.decode()

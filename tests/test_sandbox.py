@@ -508,3 +508,59 @@ print(json.dumps({
         if backend == "landlock":
             # what the root does not link to is not shown
             assert found["read the storage"] != "done", found
+
+
+@pytest.mark.parametrize("scope", ["project", "project/analysis.ipynb"])
+async def test_a_scoped_guests_kernel_sees_only_its_scope(
+    backend, scope, make_link, start_kernel, kernel_client, jp_root_dir
+):
+    (jp_root_dir / "project").mkdir()
+    (jp_root_dir / "project" / "analysis.ipynb").write_text("{}")
+    (jp_root_dir / "project" / "data.csv").write_text("a,b")
+    (jp_root_dir / "sibling").mkdir()
+    (jp_root_dir / "sibling" / "keys.txt").write_text("secret")
+    _, token = await make_link("edit", scope=scope)
+    guest = await kernel_client(await start_kernel(token=token), token=token)
+    paths = {
+        "sibling": jp_root_dir / "sibling" / "keys.txt",
+        "data": jp_root_dir / "project" / "data.csv",
+        "notebook": jp_root_dir / "project" / "analysis.ipynb",
+        "new": jp_root_dir / "project" / "new.txt",
+        "parent": jp_root_dir / "planted.txt",
+    }
+    code = f"""
+import json, os
+paths = {json.dumps({name: str(path) for name, path in paths.items()})}
+found = {{"cwd": os.getcwd()}}
+for name, path in paths.items():
+    try:
+        open(path).read()
+        found["read " + name] = True
+    except OSError:
+        found["read " + name] = False
+    if name in ("sibling", "data"):
+        continue
+    try:
+        open(path, "a").close()
+        found["write " + name] = True
+    except OSError:
+        found["write " + name] = False
+print(json.dumps(found))
+"""
+    found = json.loads(await guest.run(code))
+    folder = scope == "project"
+    # what a sandbox shows around the scope is its own (bubblewrap: a private
+    # folder tree): whether the server's root was written is asked of the disk
+    found.pop("write parent")
+    assert found == {
+        "cwd": str(jp_root_dir / "project"),
+        "read sibling": False,
+        "read data": True,  # a single file's kernel sees its folder, read-only
+        "read notebook": True,
+        "write notebook": True,
+        "read new": False,
+        "write new": folder,
+        "read parent": False,
+    }, found
+    assert not (jp_root_dir / "planted.txt").exists()
+    assert (jp_root_dir / "project" / "new.txt").exists() is folder

@@ -15,6 +15,12 @@ header token and by login cookie. Every answer must:
 - be a refusal (403, or 405 for a verb the route lacks) wherever the policy does
   not allow the verb's action on the route's resource, and on every unclassified
   route.
+
+Guests whose link shares one folder or one file (a scope) are swept too: every
+route that cannot honour a scope must refuse them, and no answer to them may name
+or hold what lies outside their scope. Each route that takes a contents path is
+also asked, by them, for a path inside the scope, the scope itself, a sibling,
+the parent, an encoded escape and a symbolic link leading out.
 """
 
 from __future__ import annotations
@@ -131,6 +137,7 @@ class Guest:
     level: str
     token: str
     cookie: str
+    scope: str = ""
 
     def headers(self, by: str) -> dict[str, str]:
         return (
@@ -187,6 +194,13 @@ def swept_server(request, tmp_path_factory):
         json.dumps({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
     )
     (server.root / "notes.txt").write_text("some notes\n")
+    # what scoped guests are given, and what lies beside it
+    (server.root / "project").mkdir()
+    (server.root / SCOPE_FILE).write_text(
+        json.dumps({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+    )
+    (server.root / OUTSIDE).write_text(f"{OUTSIDE} holds {OUTSIDE_CONTENT}\n")
+    (server.root / "project" / "link-out").symlink_to("..", target_is_directory=True)
     server.start()
     try:
         deadline = time.monotonic() + 30
@@ -198,9 +212,11 @@ def swept_server(request, tmp_path_factory):
         server.stop()
 
 
-def _guest(server: LiveServer, level: str) -> Guest:
+def _guest(server: LiveServer, level: str, scope: str = "") -> Guest:
     response = server.request(
-        "POST", "api/capella-share/links", json={"permission": level, "expires_in": None}
+        "POST",
+        "api/capella-share/links",
+        json={"permission": level, "expires_in": None, "scope": scope},
     )
     assert response.status_code == 201, response.text
     token = response.json()["token"]
@@ -210,7 +226,7 @@ def _guest(server: LiveServer, level: str) -> Guest:
     assert login.status_code == 200, login.text
     cookie = "; ".join(f"{c.name}={c.value}" for c in login.cookies)
     assert "-guest=" in cookie, cookie
-    return Guest(level, token, cookie)
+    return Guest(level, token, cookie, scope)
 
 
 def _secrets(server: LiveServer, guests: list[Guest]) -> dict[str, bytes]:
@@ -263,18 +279,55 @@ def _grew(before: tuple[int, int], after: tuple[int, int]) -> tuple[int, int]:
     return after[0] - before[0], after[1] - before[1]
 
 
+#: Scoped guests' share, and the file beside it whose name and content they must
+#: never see.
+SCOPE_FOLDER, SCOPE_FILE, OUTSIDE = "project", "project/inside.ipynb", "outside-the-scope.txt"
+#: Where a scoped guest's contents paths point: (what, path, whether a guest of
+#: the folder scope may read it, of the file scope).
+SCOPE_PROBES = (
+    ("inside", SCOPE_FILE, True, True),
+    ("the scope", SCOPE_FOLDER, True, True),  # the file scope's folder: the way down
+    ("a sibling", OUTSIDE, False, False),
+    ("the parent", "", True, True),
+    ("an escape", "project/%2e%2e/" + OUTSIDE, False, False),
+    ("a link out", "project/link-out/" + OUTSIDE, False, False),
+)
+#: Routes taking a contents path, as URL templates.
+PATH_ROUTES = (
+    "/api/contents/{}",
+    "/api/contents/{}/checkpoints",
+    "/files/{}",
+    "/view/{}",
+    "/nbconvert/html/{}",
+    "/api/collaboration/session/{}",
+)
+
+#: What the file outside the scope holds.
+OUTSIDE_CONTENT = "what no scoped guest may read"
+
+GuestCell = tuple  # (level, headers) or (level, headers, scope)
+
+
+def _shows_outside(status: int, content: bytes) -> bool:
+    """Whether an answer to a scoped guest holds the file outside its scope, or
+    names it in something served (a refusal may repeat the path it was asked)."""
+    return OUTSIDE_CONTENT.encode() in content or (
+        200 <= status < 300 and OUTSIDE.encode() in content
+    )
+
+
 def sweep(
     sweeper: Sweeper,
     routes: list[dict],
-    guests: dict[str, tuple[str, dict[str, str]]],
+    guests: dict[str, GuestCell],
     secrets: dict[str, bytes],
     owner: dict[str, str],
     measure: Footprint | None = None,
 ) -> SweepResult:
     """Request every route's paths with every verb as each guest; ``guests`` maps a
-    name ("view by token") to (level, headers). What must hold is in the module's
-    docstring; every breach is a line of the result's ``problems``. With
-    ``measure``, what the server grew by is recorded per route."""
+    name ("view by token") to (level, headers) or (level, headers, scope). What
+    must hold is in the module's docstring; every breach is a line of the result's
+    ``problems``. With ``measure``, what the server grew by is recorded per route."""
     result = SweepResult()
     for route in routes:
         before = measure() if measure else (0, 0)
@@ -290,7 +343,7 @@ def _sweep_route(
     sweeper: Sweeper,
     routes: list[dict],
     route: dict,
-    guests: dict[str, tuple[str, dict[str, str]]],
+    guests: dict[str, GuestCell],
     secrets: dict[str, bytes],
     owner: dict[str, str],
     result: SweepResult,
@@ -298,7 +351,9 @@ def _sweep_route(
     for index, path in enumerate(paths_for(route["pattern"])):
         served_by = _route_of(routes, path)
         verbs = READ_VERBS + (WRITE_VERBS if index < WRITE_PATHS_PER_ROUTE else ())
-        for verb, (name, (level, headers)) in itertools.product(verbs, guests.items()):
+        for verb, (name, cell_guest) in itertools.product(verbs, guests.items()):
+            level, headers, *rest = cell_guest
+            scope = rest[0] if rest else ""
             body = NOT_JSON if verb in WRITE_VERBS else None
             status, got_headers, content = sweeper.request(verb, path, headers, body)
             if status in (502, 503, 504):  # a proxy in front that lost the server once
@@ -311,6 +366,8 @@ def _sweep_route(
                 f"{k}: {v}".encode("latin-1", "replace") for k, v in got_headers
             )
             result.problems += [f"{cell}: carries {s}" for s, v in secrets.items() if v in text]
+            if scope and _shows_outside(status, content):
+                result.problems.append(f"{cell}: names or holds {OUTSIDE}, outside {scope!r}")
             if b"Traceback (most recent call last)" in content:
                 result.problems.append(f"{cell}: a stack trace")
             if status >= 500 or status == 0:
@@ -323,13 +380,51 @@ def _sweep_route(
                 result.upstream_errors.add(f"{verb} {served_by['handler']}")
             resource = served_by["resource"]
             action = policy.method_action(verb, served_by["handler"])
-            principal = policy.Principal(policy.Level(level))
-            if resource is None or not policy.allows(principal, action, resource):
+            principal = policy.Principal(policy.Level(level), scope=scope)
+            closed = scope and not policy.honours_scope(served_by["handler"])
+            if resource is None or not policy.allows(principal, action, resource) or closed:
                 result.refused += 1
                 if status not in (0, 403, 405):
                     result.problems.append(
                         f"{cell}: {served_by['handler']} ({resource}) must refuse"
                     )
+
+
+def probe_scopes(
+    sweeper: Sweeper,
+    routes: list[dict],
+    guests: dict[str, GuestCell],
+    prefix: str,
+) -> SweepResult:
+    """Ask each route of PATH_ROUTES, as each scoped guest, for each SCOPE_PROBES
+    path: what lies outside the scope is refused (and never shown), what lies
+    inside is served."""
+    result = SweepResult()
+    for template, (what, path, folder_may, file_may), (name, cell_guest) in itertools.product(
+        PATH_ROUTES, SCOPE_PROBES, guests.items()
+    ):
+        _, headers, scope = cell_guest
+        url = (prefix.rstrip("/") + template.format(path)).replace("//", "/").rstrip("/")
+        if not any(re.match(r["pattern"], url) for r in routes):
+            continue  # a route this server does not have
+        may = folder_may if scope == SCOPE_FOLDER else file_may
+        verb = "PUT" if "collaboration" in template else "GET"
+        body = (
+            json.dumps({"format": "json", "type": "notebook"}).encode() if verb == "PUT" else None
+        )
+        status, _, content = sweeper.request(verb, url, headers, body)
+        result.requests += 1
+        cell = f"{verb} {url} ({what}) as {name} -> {status}"
+        if _shows_outside(status, content):
+            result.problems.append(f"{cell}: names or holds {OUTSIDE}")
+        if not may and 200 <= status < 300:
+            result.problems.append(f"{cell}: outside {scope!r}, yet served")
+        if not may:
+            result.refused += 1
+        elif status == 403 and b"shares only" in content:
+            # inside, yet refused for its scope
+            result.problems.append(f"{cell}: inside {scope!r}, yet refused")
+    return result
 
 
 #: Requests of one kind a view guest repeats, and what they may add to the server
@@ -371,7 +466,11 @@ def repeat(
 
 def test_every_route_as_every_guest(swept_server, report):
     server, routes = swept_server
-    guests = [_guest(server, level) for level in LEVELS]
+    guests = [_guest(server, level) for level in LEVELS] + [
+        _guest(server, "view", SCOPE_FOLDER),
+        _guest(server, "edit", SCOPE_FILE),
+        _guest(server, "full", SCOPE_FOLDER),
+    ]
     secrets = _secrets(server, guests)
     before = _tree(server.root)
 
@@ -390,7 +489,11 @@ def test_every_route_as_every_guest(swept_server, report):
         sweeper,
         routes,
         {
-            f"{guest.level} by {by}": (guest.level, guest.headers(by))
+            f"{guest.level}{f' scoped to {guest.scope}' if guest.scope else ''} by {by}": (
+                guest.level,
+                guest.headers(by),
+                guest.scope,
+            )
             for guest in guests
             for by in ("token", "cookie")
         },
@@ -399,6 +502,22 @@ def test_every_route_as_every_guest(swept_server, report):
         measure=measure,
     )
     assert _tree(server.root) == before, "a guest's request changed the server's files"
+    probed = probe_scopes(
+        sweeper,
+        routes,
+        {
+            f"{guest.level} scoped to {guest.scope} by {by}": (
+                guest.level,
+                guest.headers(by),
+                guest.scope,
+            )
+            for guest in guests
+            if guest.scope
+            for by in ("token", "cookie")
+        },
+        server.prefix,
+    )
+    swept.problems += probed.problems
     repeated = repeat(sweeper, routes, guests[0].headers("token"), measure)
     assert _tree(server.root) == before, "a guest's request changed the server's files"
     assert swept.ok > 100, swept  # the guests really got in where allowed
@@ -407,7 +526,9 @@ def test_every_route_as_every_guest(swept_server, report):
         f"{server.prefix} ({server.app}): {len(routes)} routes, {swept.requests} route x verb "
         f"x guest requests, {swept.refused} of them cells the policy refuses; "
         f"unclassified: {', '.join(unclassified)}; upstream handlers answering 500 to junk "
-        f"for the owner too: {', '.join(sorted(swept.upstream_errors)) or 'none'}",
+        f"for the owner too: {', '.join(sorted(swept.upstream_errors)) or 'none'}; "
+        f"scoped guests' contents paths probed: {probed.requests}, {probed.refused} of them "
+        "outside their scope",
     )
 
     def biggest(growth: dict[str, tuple[int, int]], which: int) -> str:

@@ -28,7 +28,7 @@ import typing as t
 
 from tornado import web
 
-from .. import policy
+from .. import policy, scope
 from ..identity import current_principal
 from .mounts import mount_points_within
 from .paths import CHANGE, CREATE, READ, check_path, path_checked_files_handler
@@ -190,6 +190,39 @@ class ReadOnlyShareGuardMixin:
         return provider is not None and provider.is_read_only(path)
 
     # -- the checks ------------------------------------------------------------------------
+    def _checked(self, path: t.Any, use: str) -> str:
+        """``path`` checked for its form and against the requesting guest's scope."""
+        action = policy.READ if use == READ else policy.WRITE
+        return scope.checked(check_path(path, use), action, getattr(self, "root_dir", None))
+
+    def _refuse_scope_removal(self, path: str, what: str) -> None:
+        """A scoped guest may not move or delete the very folder or file its link
+        shares (as nobody may move the server's root)."""
+        principal = current_principal.get()
+        if principal.scope and path.strip("/") == principal.scope:
+            raise web.HTTPError(
+                403,
+                f"Cannot {what} {principal.scope!r}: it is what this link shares; only the "
+                "session's owner may move or delete it.",
+            )
+
+    def _way_down(self, model: t.Any) -> t.Any:
+        """A folder above a scoped guest's scope, listed with only the entry that
+        leads down to the scope."""
+        principal = current_principal.get()
+        if (
+            isinstance(model, dict)
+            and isinstance(model.get("content"), list)
+            and policy.leads_to_scope(principal, model.get("path", ""))
+        ):
+            name = policy.way_down(principal, model["path"])
+            model["content"] = [
+                entry
+                for entry in model["content"]
+                if isinstance(entry, dict) and entry.get("name") == name
+            ]
+        return model
+
     def _refuse_write(self, path: str | None, what: str) -> None:
         path = (path or "").strip("/")
         if not policy.allows(policy.OWNER, policy.WRITE, "contents", path, self._read_only):
@@ -231,6 +264,7 @@ class ReadOnlyShareGuardMixin:
 
     def _refuse_removal(self, path: str | None, what: str) -> None:
         """Removing or moving ``path`` also takes every share below it along."""
+        self._refuse_scope_removal(path or "", what)
         self._refuse_write(path, what)
         provider = self.share_provider
         if provider is None:
@@ -358,9 +392,8 @@ class ReadOnlyShareGuardMixin:
         os_path = os.path.join(root, (path or "").strip("/")) if root else None
         return _refused_by_os(what, path, call, os_path)
 
-    @staticmethod
-    def _move_target(new_path: t.Any) -> str:
-        target = check_path(new_path, CREATE)
+    def _move_target(self, new_path: t.Any) -> str:
+        target = self._checked(new_path, CREATE)
         if not target:
             raise web.HTTPError(400, "Name the path to move to: it cannot be the root folder.")
         return target
@@ -371,35 +404,39 @@ class ReadOnlyShareGuardMixin:
         content = args[0] if args else kwargs.get("content", True)
         if not content and _in_listing(path):
             return got(path, *args, **kwargs)  # marked with the listing it is part of
-        checked = check_path(path, READ)
+        checked = self._checked(path, READ)
         if content:
-            return _listing(checked, lambda: got(path, *args, **kwargs), self._mark)
+            return _listing(
+                checked,
+                lambda: got(path, *args, **kwargs),
+                lambda model: self._way_down(self._mark(model)),
+            )
         return _after(got(path, *args, **kwargs), self._mark)
 
     def file_exists(self, path: str = "") -> t.Any:
-        check_path(path, READ)
+        self._checked(path, READ)
         return super().file_exists(path)  # type:ignore[misc]
 
     def dir_exists(self, path: str) -> t.Any:
-        check_path(path, READ)
+        self._checked(path, READ)
         return super().dir_exists(path)  # type:ignore[misc]
 
     def exists(self, path: str) -> t.Any:
         if not _in_listing(path):
-            check_path(path, READ)
+            self._checked(path, READ)
         return super().exists(path)  # type:ignore[misc]
 
     def is_hidden(self, path: str) -> t.Any:
-        check_path(path, READ)
+        self._checked(path, READ)
         return super().is_hidden(path)  # type:ignore[misc]
 
     def list_checkpoints(self, path: str) -> t.Any:
-        check_path(path, READ)
+        self._checked(path, READ)
         listing = super().list_checkpoints  # type:ignore[misc]
         return self._on_file(path, lambda: listing(path))
 
     def trust_notebook(self, path: str) -> t.Any:
-        check_path(path, READ)
+        self._checked(path, READ)
         return super().trust_notebook(path)  # type:ignore[misc]
 
     def get_extra_handlers(self) -> list[tuple[str, t.Any, dict[str, t.Any]]]:
@@ -411,7 +448,7 @@ class ReadOnlyShareGuardMixin:
 
     # -- every write -----------------------------------------------------------------------
     def save(self, model: dict[str, t.Any], path: str = "") -> t.Any:
-        check_path(path, CREATE)
+        self._checked(path, CREATE)
         self._refuse_write(path, "save")
         save = super().save  # type:ignore[misc]
         return _after(
@@ -422,7 +459,7 @@ class ReadOnlyShareGuardMixin:
         )
 
     def new_untitled(self, path: str = "", *args: t.Any, **kwargs: t.Any) -> t.Any:
-        check_path(path, CHANGE)
+        self._checked(path, CHANGE)
         self._refuse_write(path, "create a file in")
         new_untitled = super().new_untitled  # type:ignore[misc]
         return self._os_refusals(
@@ -430,35 +467,36 @@ class ReadOnlyShareGuardMixin:
         )
 
     def new(self, model: dict[str, t.Any] | None = None, path: str = "") -> t.Any:
-        check_path(path, CREATE)
+        self._checked(path, CREATE)
         self._refuse_write(path, "create")
         new = super().new  # type:ignore[misc]
         return self._os_refusals("create", path, lambda: new(model, path))
 
     def copy(self, from_path: str, to_path: str | None = None) -> t.Any:
-        check_path(from_path, CHANGE)
+        self._checked(from_path, CHANGE)
         if to_path is not None:
-            check_path(to_path, CREATE)
+            self._checked(to_path, CREATE)
         target = to_path if to_path is not None else from_path.strip("/").rpartition("/")[0]
+        self._checked(target, CREATE)
         self._refuse_write(target, "copy into")
         copy = super().copy  # type:ignore[misc]
         return self._os_refusals("copy into", target, lambda: copy(from_path, to_path))
 
     def delete(self, path: str) -> t.Any:
-        check_path(path, CHANGE)
+        self._checked(path, CHANGE)
         self._refuse_removal(path, "delete")
         delete = super().delete  # type:ignore[misc]
         return _after(self._os_refusals("delete", path, lambda: delete(path)), self._written(path))
 
     def delete_file(self, path: str) -> t.Any:
-        check_path(path, CHANGE)
+        self._checked(path, CHANGE)
         self._refuse_removal(path, "delete")
         self._refuse_mount_removal(path, "delete")
         delete_file = super().delete_file  # type:ignore[misc]
         return self._os_refusals("delete", path, lambda: delete_file(path))
 
     def rename(self, old_path: str, new_path: str) -> t.Any:
-        check_path(old_path, CHANGE)
+        self._checked(old_path, CHANGE)
         self._move_target(new_path)
         self._refuse_removal(old_path, "move")
         self._refuse_write(new_path, "move a file to")
@@ -467,7 +505,7 @@ class ReadOnlyShareGuardMixin:
         return _after(result, self._written(old_path, new_path))
 
     def rename_file(self, old_path: str, new_path: str) -> t.Any:
-        check_path(old_path, CHANGE)
+        self._checked(old_path, CHANGE)
         self._move_target(new_path)
         self._refuse_removal(old_path, "move")
         self._refuse_write(new_path, "move a file to")
@@ -477,7 +515,7 @@ class ReadOnlyShareGuardMixin:
         return self._os_refusals("move", old_path, lambda: rename_file(old_path, new_path))
 
     def update(self, model: dict[str, t.Any], path: str) -> t.Any:
-        path = check_path(path, CHANGE)
+        path = self._checked(path, CHANGE)
         if not isinstance(model, dict):
             raise web.HTTPError(
                 400, 'The request body must be a JSON object such as {"path": ...}.'
@@ -492,7 +530,7 @@ class ReadOnlyShareGuardMixin:
         return self._os_refusals("change", path, lambda: update(model, path))
 
     def create_checkpoint(self, path: str) -> t.Any:
-        check_path(path, CHANGE)
+        self._checked(path, CHANGE)
         self._refuse_write(path, "checkpoint")
         create = super().create_checkpoint  # type:ignore[misc]
         return self._on_file(
@@ -500,7 +538,7 @@ class ReadOnlyShareGuardMixin:
         )
 
     def restore_checkpoint(self, checkpoint_id: str, path: str) -> t.Any:
-        check_path(path, CHANGE)
+        self._checked(path, CHANGE)
         self._refuse_write(path, "restore a checkpoint of")
         restore = super().restore_checkpoint  # type:ignore[misc]
         listing = super().list_checkpoints  # type:ignore[misc]
@@ -516,7 +554,7 @@ class ReadOnlyShareGuardMixin:
         return self._on_file(path, lambda: _after(listing(path), known))
 
     def delete_checkpoint(self, checkpoint_id: str, path: str) -> t.Any:
-        check_path(path, CHANGE)
+        self._checked(path, CHANGE)
         self._refuse_write(path, "delete a checkpoint of")
         delete = super().delete_checkpoint  # type:ignore[misc]
         return self._on_file(

@@ -11,7 +11,9 @@ from jupyter_server.utils import url_path_join
 from tornado import web
 from tornado.iostream import StreamClosedError
 
+from .. import policy
 from ..base import SHARES_OFF_SETTING, SHARES_SETTING, CapellaShareHandler
+from ..identity import principal_of
 from . import deletion
 from .archive import zip_chunks
 from .provider import READ_WRITE, ShareError
@@ -55,6 +57,15 @@ class SharesHandler(ShareBaseHandler):
             shares = provider.list_shares()
         except ShareError as problem:
             raise self.share_error(problem) from None
+        principal = principal_of(self.current_user)
+        if principal.scope:
+            # a guest of one folder or file learns of the shares it lies in or holds
+            shares = [
+                share
+                for share in shares
+                if policy.is_within(share.path, principal.scope)
+                or policy.is_within(principal.scope, share.path)
+            ]
         error = getattr(provider, "error", None)
         stats = await provider.measured(shares)
         self.write_json(
@@ -146,6 +157,9 @@ class ShareArchiveHandler(ShareBaseHandler):
             share = provider.get_share(project, model)
         except ShareError as error:
             raise self.share_error(error) from None
+        principal = principal_of(self.current_user)
+        if not policy.is_within(share.path, principal.scope):
+            raise web.HTTPError(403, policy.scope_refusal(principal, share.path))
         os_path = provider.os_path(share)
         chunks = zip_chunks(os_path, share.model)
         loop = asyncio.get_running_loop()

@@ -29,6 +29,8 @@ import urllib.parse
 
 from tornado import web
 
+from .. import policy, scope
+
 READ, CHANGE, CREATE = "read", "change", "create"
 
 #: Longest name and path (in bytes) a Linux filesystem takes.
@@ -109,7 +111,7 @@ def path_checked_files_handler(cls: type[web.RequestHandler]) -> type[web.Reques
 
     class PathCheckedFileHandler(cls):  # type:ignore[valid-type,misc]
         def parse_url_path(self, url_path: str) -> str:
-            check_path(url_path, READ)
+            scope.checked(check_path(url_path, READ), policy.READ, getattr(self, "root", None))
             return t.cast(str, super().parse_url_path(url_path))
 
     # the route guard knows handlers by module and name: this is still that handler

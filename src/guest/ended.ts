@@ -3,11 +3,14 @@ import { TranslationBundle } from '@jupyterlab/translation';
 
 let shown = false;
 
+/** Why access ended: the owner revoked the link, it expired, or what it shared was deleted. */
+export type AccessEnd = 'revoked' | 'expired' | 'removed';
+
 /**
  * Tell a guest, once, that their access has ended; offer to reload.
  */
 export async function showAccessEnded(
-  cause: 'revoked' | 'expired' | 'unknown',
+  cause: AccessEnd | 'unknown',
   trans: TranslationBundle
 ): Promise<void> {
   if (shown) {
@@ -24,7 +27,11 @@ export async function showAccessEnded(
         ? trans.__('The owner revoked the link you came in with.')
         : cause === 'expired'
           ? trans.__('The link you came in with has expired.')
-          : trans.__('The link you came in with is no longer valid.')) +
+          : cause === 'removed'
+            ? trans.__(
+                'What the link you came in with shared has been deleted.'
+              )
+            : trans.__('The link you came in with is no longer valid.')) +
       ' ' +
       trans.__('Ask the session owner for a new link to continue.'),
     buttons: [Dialog.okButton({ label: trans.__('Reload') })],

@@ -16,13 +16,14 @@ import { CommandIDs, ICapellaShare, ISession, PLUGIN_IDS } from '../tokens';
 // Every document opened from the start is followed: needed at activation.
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { WritableDocuments } from './documents';
-import { showAccessEnded } from './ended';
+import { AccessEnd, showAccessEnded } from './ended';
 import { bindReadOnlyKeys, makeReadOnly, preventKernelStart } from './readonly';
 
 /** Close codes the server uses when access ends. */
-const ENDED_CODES: Record<number, 'revoked' | 'expired'> = {
+const ENDED_CODES: Record<number, AccessEnd> = {
   4001: 'revoked',
-  4002: 'expired'
+  4002: 'expired',
+  4003: 'removed'
 };
 const RETRY_MS = 3000;
 
@@ -31,7 +32,7 @@ const RETRY_MS = 3000;
  */
 function watchAccess(
   client: ShareClient,
-  onEnded: (cause: 'revoked' | 'expired' | 'unknown') => void
+  onEnded: (cause: AccessEnd | 'unknown') => void
 ): void {
   const connect = () => {
     const socket = new WebSocket(socketURL('session/ws', client.settings));
