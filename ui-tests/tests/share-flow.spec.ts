@@ -1,7 +1,7 @@
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import { APIRequestContext, Page, Request } from '@playwright/test';
 
-import { makeLink } from './guests';
+import { makeLink, openGuest } from './guests';
 
 test.use({ autoGoto: false });
 
@@ -242,6 +242,42 @@ test.describe('the Share dialog, by keyboard', () => {
 
   test.afterAll(async ({ request }) => {
     await request.delete('api/capella-share/links');
+  });
+
+  test('the Share button is reached with Tab and opens with Enter', async ({
+    page
+  }) => {
+    await page.goto();
+    await expect(
+      page.locator('#jp-top-bar').getByRole('button', { name: 'Share' })
+    ).toBeVisible();
+    // From the page's first stop (the skip link), Tab alone reaches Share.
+    await page.keyboard.press('Tab');
+    const visited: string[] = [];
+    for (let step = 0; step < 40; step++) {
+      const name = await focusedName(page);
+      visited.push(name);
+      if (name === 'Share') {
+        break;
+      }
+      await page.keyboard.press('Tab');
+    }
+    expect(visited).toContain('Share');
+    await page.keyboard.press('Enter');
+    await expect(page.locator('.jp-Dialog')).toContainText(
+      'Share this session'
+    );
+  });
+
+  test('a guest is offered no Share button', async ({ browser, request }) => {
+    const link = await makeLink(request, 'full', 'Integration lead');
+    const guest = await openGuest(browser, link.url);
+    await expect(guest.locator('.jp-CapellaShare-guestBadge')).toBeVisible();
+    await expect(
+      guest.locator('#jp-top-bar').getByRole('button', { name: 'Share' })
+    ).toHaveCount(0);
+    await expect(guest.locator('.jp-CapellaShare-button')).toBeHidden();
+    await guest.context().close();
   });
 
   for (const theme of ['light', 'dark']) {
