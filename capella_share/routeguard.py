@@ -15,6 +15,7 @@ import typing as t
 from collections.abc import Callable
 from pathlib import Path
 
+from jupyter_core.utils import ensure_async
 from tornado import web
 from tornado.routing import Router
 from tornado.websocket import WebSocketHandler
@@ -26,9 +27,11 @@ from .identity import (
     ROUTE_RESOURCE,
     Guest,
     bears_link_credentials,
+    link_ended,
     request_principal,
     request_refusal,
 )
+from .pages import access_ended_page
 
 GuardFactory = Callable[[type[web.RequestHandler]], type[web.RequestHandler]]
 
@@ -169,6 +172,8 @@ def _classified(
                 return _refuse(self, 403, policy.unclassified_refusal())
             if not _implements(cls, self.request.method):
                 return _refuse(self, 405, f"{self.request.method} is not supported here.")
+            if _opens_a_page(self, resource) and await _tell_access_ended(self):
+                return None
         result = cls.prepare(self, *args, **kwargs)
         if result is not None:
             await result
@@ -213,6 +218,37 @@ def _closing_if_ended(cls: type[WebSocketHandler]) -> t.Callable[..., t.Any]:
             self.close(*ending)
 
     return open
+
+
+def _opens_a_page(handler: web.RequestHandler, resource: str) -> bool:
+    """Whether ``handler`` serves a page a browser navigates to (the Lab's, Notebook
+    7's), rather than what a page loads."""
+    return (
+        resource == "lab"
+        and handler.request.method in ("GET", "HEAD")
+        and not isinstance(handler, WebSocketHandler)
+        and "text/html" in handler.request.headers.get("Accept", "")
+    )
+
+
+async def _tell_access_ended(handler: web.RequestHandler) -> bool:
+    """Answer a page asked for with a dead link's token or cookie (or while guests
+    are off) with a page saying so, where Jupyter would ask for its login; True
+    if it did. Who the visitor is gets decided here, as the handler would."""
+    if not handler.check_host():  # type:ignore[attr-defined]
+        return False  # the handler refuses it
+    identity = handler.identity_provider  # type:ignore[attr-defined]
+    if await ensure_async(identity.get_user(handler)) is not None:
+        return False
+    cause, refusal = link_ended(handler.request), request_refusal(handler.request)
+    if not cause and not refusal:
+        return False
+    handler.clear()
+    handler.set_status(403)
+    handler.set_header("Content-Type", "text/html; charset=UTF-8")
+    handler.set_header("Cache-Control", "no-store")
+    web.RequestHandler.finish(handler, access_ended_page(cause, refusal))
+    return True
 
 
 def _implements(cls: type[web.RequestHandler], method: str) -> bool:

@@ -120,6 +120,13 @@ test('a view link: the guest reads but cannot edit or run, and is shown out on r
   );
   await expect(ended).toContainText('The owner revoked the link');
   await screenshot(guest, 'guest-access-ended.png', true);
+  // Reloading says so too, instead of asking for the server's token.
+  await guest.reload();
+  await expect(guest.getByRole('heading')).toHaveText(
+    'Your access to this session has ended'
+  );
+  await expect(guest.locator('main')).toContainText('revoked the link');
+  await expect(guest.locator('main')).not.toContainText('jupyter server list');
   // And the link no longer opens anything.
   const again = await guest.request.get(url, { maxRedirects: 0 });
   expect([302, 403]).toContain(again.status());
