@@ -48,6 +48,9 @@ if t.TYPE_CHECKING:
 #: puts the owner's token in the link it offers.
 DISABLED_PLUGINS = ("@jupyter/collaboration-extension:shared-link",)
 
+#: The page config option that tells a guest's Lab it is a guest's.
+ROLE_OPTION = "capellaShareRole"
+
 #: Why guests are refused until the checks at start have run.
 GUESTS_NOT_YET = "Guest access is not open yet: the server is still starting."
 
@@ -526,6 +529,9 @@ class CapellaShareApp(ExtensionApp):
         if not principal.is_owner:
             config["disabledExtensions"] += GUEST_DISABLED_PLUGINS
             config["token"] = ""
+            # for what the guest's Lab must decide before it has asked anything
+            # (which kernels it connects to: src/kernels/held.ts)
+            config[ROLE_OPTION] = "guest"
             config["terminalsAvailable"] = config.get("terminalsAvailable", False) and (
                 policy.allows(principal, policy.EXECUTE, "terminals")
             )

@@ -15,7 +15,7 @@ from tornado import web
 from tornado.websocket import WebSocketHandler
 
 from . import policy, upstream
-from .base import CapellaShareHandler, package_version
+from .base import PROCESSES_SETTING, CapellaShareHandler, package_version
 from .identity import GuestIdentityMixin, principal_of
 from .links import LINK_ID_RE
 from .policy import LINK_PERMISSIONS
@@ -23,7 +23,7 @@ from .shares.paths import READ, check_path
 from .trust import TRUST_NOTES_SETTING, TrustNotes
 
 if t.TYPE_CHECKING:
-    pass
+    from .processes import ProcessManager
 
 MAX_LABEL = 200
 MAX_PATH = 1024
@@ -53,6 +53,12 @@ class SessionHandler(CapellaShareHandler):
     def get(self) -> None:
         user = self.current_user
         principal = principal_of(user)
+        processes: ProcessManager | None = self.settings.get(PROCESSES_SETTING)
+        kernels = (
+            processes.kernels_off(principal)
+            if processes is not None
+            else {"refused": None, "off": {}, "ask": False}
+        )
         self.write_json(
             {
                 "url": self.session_url(),
@@ -62,6 +68,7 @@ class SessionHandler(CapellaShareHandler):
                     "role": "owner" if principal.is_owner else "guest",
                     "permission": principal.level.value,
                     "may": policy.capabilities(principal),
+                    "kernels": kernels,
                 },
             }
         )

@@ -44,7 +44,7 @@ from tornado.websocket import WebSocketHandler
 from traitlets import Bool, Int
 from traitlets.config import LoggingConfigurable
 
-from . import upstream
+from . import policy, upstream
 from .base import PROCESSES_SETTING
 from .connections import is_open
 from .identity import current_principal, principal_of
@@ -144,6 +144,24 @@ class ProcessManager(LoggingConfigurable):
         if principal.is_owner or self.sandbox is None or kernel_id not in self.kernel_manager:
             return True
         return self.is_confined(kernel_id)
+
+    def kernels_off(self, principal: Principal) -> dict[str, t.Any]:
+        """Which kernels ``principal`` may not connect to, and why, for its Lab to
+        open no socket the server would refuse: ``refused``, why it may connect to
+        none (the policy refuses it running code); ``off``, the running kernels it
+        may not reach (with ``may_run_in``: the owner's unconfined kernels) and
+        why; ``ask``, whether a kernel started later may be off too (so its Lab
+        asks again before connecting to a kernel it has not been told about)."""
+        if not policy.allows(principal, policy.EXECUTE, "kernels"):
+            why = policy.refusal(principal, policy.EXECUTE, "kernels")
+            return {"refused": why, "off": {}, "ask": False}
+        off = {
+            kernel_id: UNCONFINED_KERNEL
+            for kernel_id in self.kernel_manager.list_kernel_ids()
+            if not self.may_run_in(kernel_id, principal)
+        }
+        ask = not principal.is_owner and self.sandbox is not None and not self.confine_owner_kernels
+        return {"refused": None, "off": off, "ask": ask}
 
     def on_restarted(self, callback: t.Callable[[str, ShareLink], None]) -> None:
         self._on_restarted.append(callback)
