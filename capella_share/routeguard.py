@@ -39,6 +39,8 @@ GuardFactory = Callable[[type[web.RequestHandler]], type[web.RequestHandler]]
 GUEST_WORKSPACES = "capella-share-guests"
 #: settings key: link id -> the workspace folders its guests used.
 GUEST_WORKSPACE_DIRS = "capella_share_guest_workspaces"
+#: settings key: link id -> the Lab settings folders its guests used.
+GUEST_SETTINGS_DIRS = "capella_share_guest_settings"
 
 _READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
@@ -104,15 +106,53 @@ def _confine_to_own_workspaces(handler: web.RequestHandler, guest: Guest) -> Non
         )
 
 
-def forget_guest_workspaces(settings: dict[str, t.Any], link_id: str) -> list[Path]:
-    """The workspace folders of a link's guests, no longer tracked; the caller
-    removes them once the link has ended."""
-    return sorted(settings.get(GUEST_WORKSPACE_DIRS, {}).pop(link_id, ()))
+def _own_settings(cls: type[web.RequestHandler]) -> type[web.RequestHandler]:
+    """``SettingsHandler`` that gives each guest Lab settings of its own: its
+    theme, its editor's font size... are kept and used, and never change the
+    owner's (a guest starts from the defaults and the server's overrides)."""
+
+    async def prepare(self: web.RequestHandler, *args: t.Any, **kwargs: t.Any) -> None:
+        result = cls.prepare(self, *args, **kwargs)
+        if result is not None:
+            await result
+        user = self.current_user
+        if not upstream.is_finished(self) and isinstance(user, Guest):
+            _confine_to_own_settings(self, user)
+
+    return type(cls.__name__, (cls,), {"prepare": prepare, "__module__": __name__})
+
+
+def _confine_to_own_settings(handler: web.RequestHandler, guest: Guest) -> None:
+    owner_dir = Path(upstream.settings_dir_of(handler))
+    own = owner_dir / GUEST_WORKSPACES / _UNSAFE.sub("-", guest.username)
+    upstream.settings_dir_of(handler, str(own))
+    handler.settings.setdefault(GUEST_SETTINGS_DIRS, {}).setdefault(guest.link_id, set()).add(own)
+    if handler.request.method != "PUT":
+        return
+    # one file per plugin the Lab knows (the handler refuses any other), each
+    # kept as small as a guest's workspace
+    max_bytes = rtc.configured(handler.settings, "guest_workspace_max_bytes")
+    size = len(handler.request.body)
+    if size > max_bytes:
+        raise web.HTTPError(
+            413,
+            f"These settings are {size} bytes; a guest's may be at most {max_bytes} "
+            "(CapellaShareApp.guest_workspace_max_bytes).",
+        )
+
+
+def forget_guest_folders(settings: dict[str, t.Any], link_id: str) -> list[Path]:
+    """The workspace and settings folders of a link's guests, no longer tracked;
+    the caller removes them once the link has ended."""
+    folders = settings.get(GUEST_WORKSPACE_DIRS, {}).pop(link_id, set())
+    folders |= settings.get(GUEST_SETTINGS_DIRS, {}).pop(link_id, set())
+    return sorted(folders)
 
 
 #: Handler classes (module.qualname) -> the factory of their guarded subclass.
 GUARDS: dict[str, GuardFactory] = {
     "jupyterlab_server.workspaces_handler.WorkspacesHandler": _confined,
+    "jupyterlab_server.settings_handler.SettingsHandler": _own_settings,
     "jupyter_server_ydoc.handlers.YDocWebSocketHandler": rtc.guard_document_socket,
     "jupyter_server_ydoc.handlers.DocForkHandler": rtc.guard_fork_merge,
     "jupyter_server_ydoc.handlers.DocSessionHandler": rtc.guard_document_session,

@@ -237,7 +237,17 @@ def workspaces_of(handler: web.RequestHandler, folder: str | None = None) -> str
     return str(handler.manager.workspaces_dir)  # type:ignore[attr-defined]
 
 
-@_touchpoint("Lab pages and workspaces")
+def settings_dir_of(handler: web.RequestHandler, folder: str | None = None) -> str:
+    """The folder a Lab settings handler keeps user settings in; with ``folder``,
+    first point it there. jupyterlab_server 2.28's ``SettingsHandler`` reads and
+    writes ``self.settings_dir``, set by ``SchemaHandler.initialize``; no setting
+    chooses it per request."""
+    if folder is not None:
+        handler.settings_dir = folder  # type:ignore[attr-defined]
+    return str(handler.settings_dir)  # type:ignore[attr-defined]
+
+
+@_touchpoint("Lab pages, workspaces and settings")
 def _check_lab(serverapp: t.Any) -> str | None:
     try:
         from jupyterlab_server.handlers import LabHandler
@@ -250,6 +260,11 @@ def _check_lab(serverapp: t.Any) -> str | None:
         return "WorkspacesHandler.initialize no longer takes its manager"
     if not _source_mentions(WorkspacesManager.__init__, "workspaces_dir"):
         return "WorkspacesManager no longer keeps its folder in workspaces_dir"
+    from jupyterlab_server.settings_handler import SettingsHandler
+
+    for verb in (SettingsHandler.get, SettingsHandler.put):
+        if not _source_mentions(verb, "self.settings_dir"):
+            return f"SettingsHandler.{verb.__name__} no longer keeps user settings in settings_dir"
     hook = serverapp.web_app.settings.get(page_config_hook_key())
     if not getattr(hook, "capella_share", False):
         return "the page_config_hook setting is not capella-share's (it was replaced)"
