@@ -127,6 +127,20 @@ export interface ICreatedLink extends Omit<ILink, 'connections'> {
 }
 
 /**
+ * The page a session URL opens: the Lab, or Notebook 7's file tree, notebook
+ * or editor page.
+ */
+export type SharedPage = 'lab' | 'tree' | 'notebooks' | 'edit';
+
+/**
+ * Where a link leads: a page, and the file or folder it opens there.
+ */
+export interface ISharedPlace {
+  page: SharedPage;
+  path: string;
+}
+
+/**
  * POST links.
  */
 export interface ILinkRequest {
@@ -134,6 +148,7 @@ export interface ILinkRequest {
   expires_in: number | null;
   label?: string;
   path?: string;
+  page?: SharedPage;
 }
 
 /**

@@ -13,6 +13,7 @@ import {
   IHubDirectory,
   IInfo,
   ILink,
+  ISharedPlace,
   Permission
 } from '../tokens';
 
@@ -79,6 +80,7 @@ export class LinksModel implements IDisposable {
   constructor(options: LinksModel.IOptions) {
     this._client = options.client;
     this.sessionUrl = options.sessionUrl;
+    this._place = options.place ?? { page: 'lab', path: '' };
     this.linksUnavailable = options.info?.links_unavailable?.trim() ?? '';
     this.hub = options.info?.mode === 'hub';
     this.levelsOff = options.info?.levels_off ?? {};
@@ -183,7 +185,8 @@ export class LinksModel implements IDisposable {
       const link = await this._client.createLink({
         permission: choice.permission,
         expires_in: choice.expiresIn,
-        label: normalLabel(choice.label) || undefined
+        label: normalLabel(choice.label) || undefined,
+        ...(this._place.page === 'lab' ? {} : this._place)
       });
       this._update({ made: { link, choice: { ...choice } } });
       return link;
@@ -315,6 +318,7 @@ export class LinksModel implements IDisposable {
   }
 
   private readonly _client: ShareClient;
+  private readonly _place: ISharedPlace;
   private readonly _poll: Poll;
   private readonly _clock: Poll;
   private readonly _changed = new Signal<this, void>(this);
@@ -335,6 +339,8 @@ export namespace LinksModel {
   export interface IOptions {
     client: ShareClient;
     sessionUrl: string;
+    /** the page links open (the Lab's by default) */
+    place?: ISharedPlace;
     /** GET info, for the mode and whether links can work here */
     info: IInfo | null;
   }

@@ -93,10 +93,27 @@ export const sharePlugin: JupyterFrontEndPlugin<void> = {
       describedBy: { args: { type: 'object', properties: {} } },
       execute: async () => {
         const { openShareDialog } = await import('./dialog');
+        const { sharedPlace } = await import('../format');
         const info = await capella.info;
+        // In Notebook 7, links open the page shared from, not the Lab.
+        const place = sharedPlace(
+          window.location.pathname,
+          new URL(
+            app.serviceManager.serverSettings.baseUrl,
+            window.location.href
+          ).pathname
+        );
+        const url =
+          place.page === 'lab'
+            ? sessionUrl
+            : await client.session(place).then(
+                session => session.url,
+                () => sessionUrl
+              );
         await openShareDialog({
           client,
-          sessionUrl,
+          sessionUrl: url,
+          place,
           info,
           defaults: { ...defaults },
           trans
