@@ -317,6 +317,42 @@ def document_rooms(settings: t.Mapping[str, t.Any], path: str) -> list[str]:
     return [] if file_id is None else [f"json:notebook:{file_id}"]
 
 
+def _ydoc_app(serverapp: t.Any) -> t.Any | None:
+    """jupyter-collaboration's server extension app, if it runs here."""
+    apps = serverapp.extension_manager.extension_apps.get("jupyter_server_ydoc")
+    return next(iter(apps), None) if apps else None
+
+
+def live_documents(serverapp: t.Any) -> list[tuple[str, str]]:
+    """(file id, contents path) of every file edited live now: one per document
+    room of jupyter_server_ydoc 2-3's websocket server (``ywebsocket_server``,
+    whose ``rooms`` are named ``<format>:<type>:<file id>``)."""
+    app = _ydoc_app(serverapp)
+    server = getattr(app, "ywebsocket_server", None)
+    ids = serverapp.web_app.settings.get("file_id_manager")
+    if server is None or ids is None:
+        return []
+    found = []
+    for room_id in list(server.rooms):
+        parts = room_id.split(":", 2)
+        path = ids.get_path(parts[2]) if len(parts) == 3 else None
+        if path is not None:
+            found.append((parts[2], str(path).strip("/")))
+    return found
+
+
+async def stop_watching(serverapp: t.Any, file_ids: t.Iterable[str]) -> None:
+    """Stop polling these files for changes on disk (they were deleted): each
+    poll would log "Error watching file" with a traceback. jupyter_server_ydoc
+    2-3 keep a ``FileLoader`` per live file in the app's ``file_loaders``;
+    ``clean()`` ends its watch, the room goes on until its clients leave."""
+    app = _ydoc_app(serverapp)
+    loaders = getattr(app, "file_loaders", None)
+    for file_id in file_ids:
+        if loaders is not None and file_id in loaders:
+            await loaders[file_id].clean()
+
+
 def room_document_type(room_id: str) -> str | None:
     """The content type ("notebook", "file") of a document room's file; None for
     rooms that hold no file. Document rooms are ``<format>:<type>:<file id>``
@@ -388,6 +424,15 @@ def _check_rtc(serverapp: t.Any) -> str | None:
         return "jupyter-collaboration's own messages no longer have Yjs type 2"
     if not _source_mentions(handlers.YDocWebSocketHandler.prepare, "self.room"):
         return "YDocWebSocketHandler no longer keeps its room in self.room"
+    from jupyter_server_ydoc.app import YDocExtension
+    from jupyter_server_ydoc.loaders import FileLoader
+
+    if not _source_mentions(
+        YDocExtension.initialize_handlers, "self.file_loaders", "self.ywebsocket_server"
+    ):
+        return "YDocExtension no longer keeps file_loaders and ywebsocket_server"
+    if not callable(getattr(FileLoader, "clean", None)):
+        return "jupyter_server_ydoc's FileLoader no longer has clean()"
     return _check_notebook_model()
 
 

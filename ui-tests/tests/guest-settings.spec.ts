@@ -20,7 +20,9 @@ test('a view guest picks its own theme from the Settings menu', async ({
   request
 }) => {
   await page.goto();
-  const ownersTheme = await page.evaluate(() => document.body.dataset.jpThemeName);
+  const ownersTheme = await page.evaluate(
+    () => document.body.dataset.jpThemeName
+  );
   const link = await makeLink(request, 'view', 'Readers');
   const guest = await openGuest(browser, link.url);
   const refused: string[] = [];

@@ -1,7 +1,7 @@
 import { expect, test } from '@jupyterlab/galata';
-import { APIRequestContext } from '@playwright/test';
+import { APIRequestContext, Page } from '@playwright/test';
 
-import { notebookWith } from './guests';
+import { makeLink, notebookWith, openGuest } from './guests';
 
 test.use({ autoGoto: false });
 
@@ -27,6 +27,10 @@ async function makeShare(request: APIRequestContext): Promise<void> {
       content: notebookWith([{ id: 'c1', source: 'x = 1' }])
     }
   });
+}
+
+async function toasts(page: Page): Promise<string[]> {
+  return page.locator('.Toastify__toast').allInnerTexts();
 }
 
 test.afterEach(async ({ request }) => {
@@ -57,4 +61,64 @@ test('Ctrl+S in a share just made read-only says so once, with no error dialog',
   ).toBeVisible();
   await page.waitForTimeout(3000);
   await expect(page.locator('.jp-Dialog')).toHaveCount(0);
+});
+
+test('deleting a share closes its tabs and its project folder, and says so in full', async ({
+  page,
+  request,
+  browser
+}) => {
+  await makeShare(request);
+  const link = await makeLink(request, 'view', 'Readers');
+  const guest = await openGuest(browser, link.url);
+  await guest.evaluate(async path => {
+    await (window as any).jupyterapp.commands.execute('docmanager:open', {
+      path
+    });
+  }, NOTEBOOK);
+  await expect(guest.locator('.jp-Notebook .jp-Cell').first()).toContainText(
+    'x = 1'
+  );
+  // the guest has the project shares in view (read every 10 s, not every 60 s)
+  await guest.locator('.lm-TabBar-tab[data-id="capella-share-shares"]').click();
+  await expect(
+    guest.locator(`#capella-share-shares [data-share="${SHARE}"]`)
+  ).toBeVisible();
+
+  await page.goto();
+  await page.notebook.openByPath(NOTEBOOK);
+  await expect(
+    page.locator('#jp-main-dock-panel .lm-TabBar-tab', {
+      hasText: 'findings.ipynb'
+    })
+  ).toHaveCount(1);
+  await page.sidebar.openTab('capella-share-shares');
+  const row = page.locator(`#capella-share-shares [data-share="${SHARE}"]`);
+  await row.getByRole('button', { name: /^Delete/ }).click();
+  const confirm = page.locator('.jp-Dialog');
+  await confirm.getByRole('textbox').fill(SHARE);
+  await confirm.getByRole('button', { name: 'Delete for good' }).click();
+  await expect(row).toHaveCount(0);
+
+  // The owner: its tab of the deleted notebook is closed, the notice whole.
+  await expect(
+    page.locator('#jp-main-dock-panel .lm-TabBar-tab', {
+      hasText: 'findings.ipynb'
+    })
+  ).toHaveCount(0);
+  const deleted = page.locator('.Toastify__toast', { hasText: 'Deleted' });
+  await expect(deleted).toHaveText(`Deleted ${SHARE}: 1 file removed`);
+  for (const text of await toasts(page)) {
+    expect(text).not.toContain('…');
+  }
+  // The project's folder went with its only share: nobody sees it any more.
+  expect((await request.get(`api/contents/${PROJECT}`)).status()).toBe(404);
+
+  // The guest who had the notebook open is told, in full.
+  const gone = guest.locator('.Toastify__toast', { hasText: 'is gone' });
+  await expect(gone).toBeVisible({ timeout: 20000 });
+  expect(await gone.innerText()).toBe(
+    `The share ${SHARE} is gone: save "findings.ipynb" elsewhere (File > Save As) to keep it.`
+  );
+  await guest.context().close();
 });
