@@ -1,7 +1,7 @@
 import { expect, test } from '@jupyterlab/galata';
 import { APIRequestContext, Page } from '@playwright/test';
 
-import { makeLink, notebookWith, openGuest } from './guests';
+import { makeLink, notebookWith, openGuest, screenshot } from './guests';
 
 test.use({ autoGoto: false });
 
@@ -97,6 +97,7 @@ test('deleting a share closes its tabs and its project folder, and says so in fu
   await row.getByRole('button', { name: /^Delete/ }).click();
   const confirm = page.locator('.jp-Dialog');
   await confirm.getByRole('textbox').fill(SHARE);
+  await screenshot(page, 'shares-delete.png', true);
   await confirm.getByRole('button', { name: 'Delete for good' }).click();
   await expect(row).toHaveCount(0);
 
