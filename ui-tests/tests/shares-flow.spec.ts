@@ -92,6 +92,9 @@ test('deleting a share closes its tabs and its project folder, and says so in fu
       hasText: 'findings.ipynb'
     })
   ).toHaveCount(1);
+  await expect(
+    page.locator('.jp-StatusBar-Item', { hasText: 'Python 3 (ipykernel)' })
+  ).toContainText('Idle', { timeout: 30000 });
   await page.sidebar.openTab('capella-share-shares');
   const row = page.locator(`#capella-share-shares [data-share="${SHARE}"]`);
   await row.getByRole('button', { name: /^Delete/ }).click();
