@@ -29,7 +29,7 @@ from .identity import GuestIdentityMixin, principal_of
 from .links import LinkRegistry
 from .processes import GuestKernelsMixin, GuestTerminalsMixin, ProcessManager
 from .redact import SecretRedactor, redact_logs, stop_redacting_logs, transform_for
-from .routeguard import forget_guest_workspaces, guard_routes
+from .routeguard import forget_guest_folders, guard_routes
 from .sandbox import Sandbox
 from .scope import ScopedSessionsMixin, follow_contents
 from .shares import (
@@ -49,15 +49,20 @@ if t.TYPE_CHECKING:
 #: puts the owner's token in the link it offers.
 DISABLED_PLUGINS = ("@jupyter/collaboration-extension:shared-link",)
 
+#: The page config option that tells a guest's Lab it is a guest's.
+ROLE_OPTION = "capellaShareRole"
+
 #: Why guests are refused until the checks at start have run.
 GUESTS_NOT_YET = "Guest access is not open yet: the server is still starting."
 
 #: Lab plugins a guest has no use for: the news would ask to change the owner's
-#: settings, the extension manager to fetch from the package index, the timeline
-#: for copies of a document's history the server keeps for the owner only.
+#: settings, the extension manager to fetch from the package index, the plugin
+#: manager to switch the owner's plugins off, the timeline for copies of a
+#: document's history the server keeps for the owner only.
 GUEST_DISABLED_PLUGINS = (
     "@jupyterlab/apputils-extension:announcements",
     "@jupyterlab/extensionmanager-extension:plugin",
+    "@jupyterlab/pluginmanager-extension:plugin",
     "@jupyter/docprovider-extension:statusBarTimeline",
 )
 
@@ -357,7 +362,7 @@ class CapellaShareApp(ExtensionApp):
             self.hub_grants = HubGrants(self.links, parent=self, log=self.log)
             self.settings[HUB_GRANTS_SETTING] = self.hub_grants
             self.hub_grants.start()
-        self.links.on_end(self._remove_guest_workspaces)
+        self.links.on_end(self._remove_guest_folders)
         # Kernels a guest starts are recorded too. The server's default kernel manager
         # class depends on its gateway settings, unknown when we link: ours goes in
         # front of the class of the manager it made.
@@ -513,9 +518,10 @@ class CapellaShareApp(ExtensionApp):
             return "the server's contents manager is not capella-share's"
         return self.processes.wiring_problem(self.serverapp)
 
-    def _remove_guest_workspaces(self, link: t.Any, reason: str) -> None:
-        """A link's guests are gone for good: so are the Lab layouts they saved."""
-        folders = forget_guest_workspaces(self.serverapp.web_app.settings, link.id)
+    def _remove_guest_folders(self, link: t.Any, reason: str) -> None:
+        """A link's guests are gone for good: so are the Lab layouts and settings
+        they saved."""
+        folders = forget_guest_folders(self.serverapp.web_app.settings, link.id)
         for folder in folders:
             IOLoop.current().run_in_executor(None, shutil.rmtree, folder, True)
 
@@ -531,6 +537,9 @@ class CapellaShareApp(ExtensionApp):
         if not principal.is_owner:
             config["disabledExtensions"] += GUEST_DISABLED_PLUGINS
             config["token"] = ""
+            # for what the guest's Lab must decide before it has asked anything
+            # (which kernels it connects to: src/kernels/held.ts)
+            config[ROLE_OPTION] = "guest"
             config["terminalsAvailable"] = config.get("terminalsAvailable", False) and (
                 policy.allows(principal, policy.EXECUTE, "terminals")
             )

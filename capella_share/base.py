@@ -43,6 +43,11 @@ def package_version() -> str:
     return __version__
 
 
+#: The pages a session URL may open: the Lab, and Notebook 7's (its file tree, a
+#: notebook, a file in its editor).
+PAGES = ("lab", "tree", "notebooks", "edit")
+
+
 class CapellaShareHandler(ExtensionHandlerMixin, APIHandler):
     """Base of our REST handlers: JSON in, JSON out, errors as ``{"message": ...}``."""
 
@@ -85,9 +90,12 @@ class CapellaShareHandler(ExtensionHandlerMixin, APIHandler):
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(model))
 
-    def session_url(self, path: str = "") -> str:
-        """The URL of this session's Lab (or of a file in it), without any token."""
-        lab = url_path_join(self.base_url, "lab")
+    def session_url(self, path: str = "", page: str = "lab") -> str:
+        """The URL of this session's ``page`` (the Lab, or Notebook 7's tree,
+        notebooks or edit page), at ``path`` if given, without any token."""
+        url = url_path_join(self.base_url, page)
         if path:
-            lab = url_path_join(lab, "tree", urllib.parse.quote(path))
-        return f"{self.request.protocol}://{self.request.host}{lab}"
+            if page == "lab":
+                url = url_path_join(url, "tree")
+            url = url_path_join(url, urllib.parse.quote(path))
+        return f"{self.request.protocol}://{self.request.host}{url}"

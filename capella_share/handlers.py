@@ -15,7 +15,7 @@ from tornado import web
 from tornado.websocket import WebSocketHandler
 
 from . import policy, upstream
-from .base import CapellaShareHandler, package_version
+from .base import PAGES, PROCESSES_SETTING, CapellaShareHandler, package_version
 from .identity import GuestIdentityMixin, principal_of
 from .links import LINK_ID_RE
 from .policy import LINK_PERMISSIONS
@@ -23,7 +23,7 @@ from .shares.paths import READ, check_path
 from .trust import TRUST_NOTES_SETTING, TrustNotes
 
 if t.TYPE_CHECKING:
-    pass
+    from .processes import ProcessManager
 
 MAX_LABEL = 200
 MAX_PATH = 1024
@@ -47,15 +47,47 @@ class InfoHandler(CapellaShareHandler):
         )
 
 
+def check_link_path(value: t.Any, field: str = "path") -> str:
+    """A file or folder a link opens or shares (``field``): relative, inside the
+    root (a 400 if not)."""
+    if not isinstance(value, str):
+        raise web.HTTPError(400, f"{field} must be a string.")
+    path = value.strip("/")
+    if len(path) > MAX_PATH:
+        raise web.HTTPError(400, f"{field} must be at most {MAX_PATH} characters.")
+    parts = path.split("/") if path else []
+    if "\\" in path or "\x00" in path or any(part in ("", ".", "..") for part in parts):
+        raise web.HTTPError(400, f"{field} must be a relative path inside the server's root.")
+    return path
+
+
+def check_page(page: t.Any, path: str) -> str:
+    """A page a session URL may open, for a path (a 400 says what is wrong)."""
+    if page not in PAGES:
+        raise web.HTTPError(400, f"page must be one of {', '.join(PAGES)}; got {page!r}.")
+    if page in ("notebooks", "edit") and not path:
+        raise web.HTTPError(400, f"The {page} page opens a file: give its path.")
+    return t.cast(str, page)
+
+
 class SessionHandler(CapellaShareHandler):
     @web.authenticated
     @authorized
     def get(self) -> None:
+        # the URL of the page the asker shares from (Notebook 7's, or the Lab)
+        path = check_link_path(self.get_query_argument("path", ""))
+        page = check_page(self.get_query_argument("page", "lab"), path)
         user = self.current_user
         principal = principal_of(user)
+        processes: ProcessManager | None = self.settings.get(PROCESSES_SETTING)
+        kernels = (
+            processes.kernels_off(principal)
+            if processes is not None
+            else {"refused": None, "off": {}, "ask": False}
+        )
         self.write_json(
             {
-                "url": self.session_url(),
+                "url": self.session_url(path, page),
                 "you": {
                     "username": user.username,
                     "display_name": user.display_name,
@@ -63,6 +95,7 @@ class SessionHandler(CapellaShareHandler):
                     "permission": principal.level.value,
                     "scope": principal.scope,
                     "may": policy.capabilities(principal),
+                    "kernels": kernels,
                 },
             }
         )
@@ -106,8 +139,9 @@ class LinksHandler(CapellaShareHandler):
                 f"(CapellaShareApp.max_active_links = {limit}). Revoke some links, or let "
                 "them expire, before making another.",
             )
+        page = request.pop("page")
         link, token = self.links.create(**request)
-        model = {**link.to_model(), "url": self._link_url(link.path, token), "token": token}
+        model = {**link.to_model(), "url": self._link_url(link.path, page, token), "token": token}
         self.set_header(
             "Location", url_path_join(self.base_url, "api/capella-share/links", link.id)
         )
@@ -120,12 +154,12 @@ class LinksHandler(CapellaShareHandler):
         self.set_status(204)
         self.finish()
 
-    def _link_url(self, path: str, token: str) -> str:
-        return f"{self.session_url(path)}?{urllib.parse.urlencode({'token': token})}"
+    def _link_url(self, path: str, page: str, token: str) -> str:
+        return f"{self.session_url(path, page)}?{urllib.parse.urlencode({'token': token})}"
 
     def _link_request(self, body: dict[str, t.Any]) -> dict[str, t.Any]:
         """Check a create request field by field; a 400 names what is wrong."""
-        unknown = set(body) - {"permission", "expires_in", "label", "path", "scope"}
+        unknown = set(body) - {"permission", "expires_in", "label", "path", "page", "scope"}
         if unknown:
             raise web.HTTPError(400, f"Unknown field(s): {', '.join(sorted(unknown))}.")
         permission = body.get("permission", self.app.default_permission)
@@ -140,12 +174,14 @@ class LinksHandler(CapellaShareHandler):
         label = " ".join(label.split())
         if len(label) > MAX_LABEL:
             raise web.HTTPError(400, f"label must be at most {MAX_LABEL} characters.")
+        path = check_link_path(body.get("path", ""))
         return {
             "permission": permission,
             "expires_in": expires_in,
             "label": label,
-            "path": self._path(body.get("path", "")),
-            "scope": self._path(body.get("scope", "") or "", "scope"),
+            "path": path,
+            "page": check_page(body.get("page", "lab"), path),
+            "scope": check_link_path(body.get("scope", "") or "", "scope"),
         }
 
     async def _check_scope(self, request: dict[str, t.Any]) -> None:
@@ -184,23 +220,6 @@ class LinksHandler(CapellaShareHandler):
                 400, "expires_in must be at most ten years; use null for no expiry."
             )
         return seconds
-
-    @staticmethod
-    def _path(value: t.Any, field: str = "path") -> str:
-        return path_in_request(value, field)
-
-
-def path_in_request(value: t.Any, field: str = "path") -> str:
-    """A contents path a request names (``field``), or a 400 saying what is wrong."""
-    if not isinstance(value, str):
-        raise web.HTTPError(400, f"{field} must be a string.")
-    path = value.strip("/")
-    if len(path) > MAX_PATH:
-        raise web.HTTPError(400, f"{field} must be at most {MAX_PATH} characters.")
-    parts = path.split("/") if path else []
-    if "\\" in path or "\x00" in path or any(part in ("", ".", "..") for part in parts):
-        raise web.HTTPError(400, f"{field} must be a relative path inside the server's root.")
-    return path
 
 
 async def shared_scope(manager: t.Any, scope: str) -> str:

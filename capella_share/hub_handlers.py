@@ -13,7 +13,7 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from .base import HUB_GRANTS_SETTING, CapellaShareHandler
-from .handlers import path_in_request, shared_scope
+from .handlers import check_link_path, shared_scope
 from .hub import HubError, HubGrants
 from .links import LINK_ID_RE
 from .policy import LINK_PERMISSIONS
@@ -78,7 +78,7 @@ class GrantsHandler(HubGrantsHandler):
         if refused:
             raise web.HTTPError(403, refused)
         scope = await shared_scope(
-            self.contents_manager, path_in_request(body.get("scope", "") or "", "scope")
+            self.contents_manager, check_link_path(body.get("scope", "") or "", "scope")
         )
         try:
             grant = await self.grants.grant(kind, name, permission, scope)

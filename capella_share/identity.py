@@ -66,6 +66,9 @@ _REQUEST_BY_LINK = "capella_share_by_link"
 #: Request attribute holding why a known visitor is nobody here (a hub user
 #: without a share of this server).
 _REQUEST_REFUSAL = "capella_share_refusal"
+#: Request attribute holding how the link a request came with ended
+#: ("revoked", "expired", "unknown"), when it came with a dead link's credentials.
+_REQUEST_ENDED = "capella_share_ended"
 #: The guest login cookie is the server's cookie name with this after it.
 GUEST_COOKIE_SUFFIX = "-guest"
 
@@ -83,6 +86,12 @@ def request_principal(request: t.Any) -> Principal | None:
 def request_refusal(request: t.Any) -> str:
     """Why an authenticated visitor was turned away ("" if it was not)."""
     return getattr(request, _REQUEST_REFUSAL, "")
+
+
+def link_ended(request: t.Any) -> str:
+    """How the link whose token or cookie a request came with ended ("revoked",
+    "expired", "unknown"); "" when it came with no dead link's credentials."""
+    return getattr(request, _REQUEST_ENDED, "")
 
 
 def bears_link_credentials(handler: web.RequestHandler) -> bool:
@@ -211,7 +220,10 @@ class GuestIdentityMixin:
         if links is not None and looks_like_link_token(token):
             link = links.authenticate(token)
             if link is None:
-                return None  # a stale or forged link token never falls through
+                # a stale or forged link token never falls through
+                why = links.why_ended(links.token_link_id(token), token)
+                setattr(handler.request, _REQUEST_ENDED, why)
+                return None
             if self._refused(handler, link.permission):
                 return None  # and it is given no cookie
             guest = self._guest_from_cookie(handler, links)
@@ -225,7 +237,7 @@ class GuestIdentityMixin:
             setattr(handler.request, _REQUEST_BY_LINK, True)
             return self._seen(handler, guest)
         if links is not None and (not token or open_server):
-            guest = self._guest_from_cookie(handler, links)
+            guest = self._guest_from_cookie(handler, links, forget=open_server)
             if guest is not None:
                 if self._refused(handler, guest.permission):
                     return None
@@ -297,7 +309,7 @@ class GuestIdentityMixin:
         # may ask from another host name (Traefik asks at its forwardAuth address).
         # Each is signed under its own name, so none can pose as another.
         guests = (
-            self._guest_from_cookie(handler, links, name=name, forget=False)
+            self._guest_from_cookie(handler, links, name=name)
             for name in handler.request.cookies
             if name.endswith(GUEST_COOKIE_SUFFIX)
         )
@@ -371,20 +383,27 @@ class GuestIdentityMixin:
         handler: web.RequestHandler,
         links: LinkRegistry,
         name: str = "",
-        forget: bool = True,
+        forget: bool = False,
     ) -> Guest | None:
         name = name or self.guest_cookie_name(handler)
         raw = handler.get_secure_cookie(name)
         if not raw:
             return None
+        link_id = ""
         try:
             data = json.loads(raw)
-            link = links.get(str(data["link"]))
+            link_id = str(data["link"])
+            link = links.get(link_id)
             username, display = str(data["username"]), str(data["name"])
         except (ValueError, KeyError, TypeError):
             link = None
         if link is None or link.grantee or not username.startswith(f"guest-{link.id}-"):
-            # revoked, expired, or from before a restart: refused, and forgotten
+            # revoked, expired, or from before a restart: refused. The cookie is
+            # kept (it opens nothing) so that each page the guest reloads says
+            # the link ended, instead of asking for the server's token; unless
+            # told to forget it, where it would keep its browser from being
+            # anyone else (a server that takes any other visitor for the owner).
+            setattr(handler.request, _REQUEST_ENDED, links.why_ended(link_id))
             if forget:
                 handler.clear_cookie(name, path=handler.base_url)  # type:ignore[attr-defined]
             return None

@@ -85,6 +85,13 @@ class ShareLink:
 #: "removed" (what the link shared was deleted).
 EndListener = Callable[[ShareLink, str], None]
 
+#: How a link ended, for its guests' pages: "revoked", "expired", or "unknown"
+#: (a link this server does not know: from before a restart, or forged).
+ENDED_REASONS = ("revoked", "expired", "unknown")
+#: How many ended links are remembered (oldest forgotten first): enough to tell
+#: a guest why for as long as anyone reloads, bounded as links are.
+REMEMBER_ENDED = 10_000
+
 
 class LinkRegistry(LoggingConfigurable):
     """The live share links of this server.
@@ -97,6 +104,8 @@ class LinkRegistry(LoggingConfigurable):
         self._links: dict[str, ShareLink] = {}
         self._timers: dict[str, object] = {}
         self._listeners: list[EndListener] = []
+        #: link id -> (how it ended, its token's hash), oldest first
+        self._ended: dict[str, tuple[str, bytes]] = {}
 
     # -- queries -----------------------------------------------------------------
     def list_links(self) -> list[ShareLink]:
@@ -137,6 +146,23 @@ class LinkRegistry(LoggingConfigurable):
             return None
         link.last_used = utcnow()
         return link
+
+    def why_ended(self, link_id: str, token: str | None = None) -> str:
+        """How the link ``link_id`` ended ("revoked" or "expired"), or "unknown":
+        never made here, forgotten by a restart, or (given the ``token`` a
+        visitor holds) not that link's token."""
+        ended = self._ended.get(link_id)
+        if ended is None:
+            return "unknown"
+        reason, token_hash = ended
+        if token is not None and not hmac.compare_digest(_digest(token), token_hash):
+            return "unknown"
+        return reason
+
+    def token_link_id(self, token: str) -> str:
+        """The link id a link token names ("" if it is no link token)."""
+        match = _TOKEN_RE.match(token or "")
+        return match.group(1) if match else ""
 
     # -- changes -------------------------------------------------------------------
     def create(
@@ -260,6 +286,10 @@ class LinkRegistry(LoggingConfigurable):
         timer = self._timers.pop(link.id, None)
         if timer is not None:
             IOLoop.current().remove_timeout(timer)
+        if not link.grantee:
+            self._ended[link.id] = (reason, link.token_hash)
+            while len(self._ended) > REMEMBER_ENDED:
+                del self._ended[next(iter(self._ended))]
         self.log.info("capella-share: link %s %s", link.id, reason)
         for listener in self._listeners:
             try:

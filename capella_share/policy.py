@@ -56,7 +56,9 @@ TABLE: dict[str, dict[Level, str]] = {
     "events": {Level.VIEW: _RX, Level.EDIT: _RX, Level.FULL: _RWX},
     # the owner's configuration
     "config": {Level.VIEW: _R, Level.EDIT: _R, Level.FULL: _R},
-    "settings": {Level.VIEW: _R, Level.EDIT: _R, Level.FULL: _R},
+    # Lab settings and workspaces: a guest's are its own (the route guard keeps
+    # them apart from the owner's)
+    "settings": {Level.VIEW: "own", Level.EDIT: "own", Level.FULL: "own"},
     "workspaces": {Level.VIEW: "own", Level.EDIT: "own", Level.FULL: "own"},
     "server": {Level.VIEW: _R, Level.EDIT: _R, Level.FULL: _R},
     # the extension manager fetches from the package index when asked

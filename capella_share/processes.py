@@ -165,6 +165,31 @@ class ProcessManager(LoggingConfigurable):
             return WIDER_KERNEL
         return None
 
+    def kernels_off(self, principal: Principal) -> dict[str, t.Any]:
+        """Which kernels ``principal`` may not connect to, and why, for its Lab to
+        open no socket the server would refuse: ``refused``, why it may connect to
+        none (the policy refuses it running code); ``off``, the running kernels it
+        may not reach (:meth:`run_refusal`: the owner's unconfined kernels, and for a
+        scoped guest those not started for its scope) and
+        why; ``ask``, whether a kernel started later may be off too (so its Lab
+        asks again before connecting to a kernel it has not been told about)."""
+        if not policy.allows(principal, policy.EXECUTE, "kernels"):
+            why = policy.refusal(principal, policy.EXECUTE, "kernels")
+            return {"refused": why, "off": {}, "ask": False}
+        refusals = {
+            kernel_id: self.run_refusal(kernel_id, principal)
+            for kernel_id in self.kernel_manager.list_kernel_ids()
+        }
+        off = {kernel_id: why for kernel_id, why in refusals.items() if why is not None}
+        # a kernel started later may be off too: the owner's unconfined ones, and
+        # any a scoped guest did not start for its scope
+        ask = (
+            not principal.is_owner
+            and self.sandbox is not None
+            and (not self.confine_owner_kernels or bool(principal.scope))
+        )
+        return {"refused": None, "off": off, "ask": ask}
+
     def on_restarted(self, callback: t.Callable[[str, ShareLink], None]) -> None:
         self._on_restarted.append(callback)
 

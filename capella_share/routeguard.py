@@ -15,6 +15,7 @@ import typing as t
 from collections.abc import Callable
 from pathlib import Path
 
+from jupyter_core.utils import ensure_async
 from tornado import web
 from tornado.routing import Router
 from tornado.websocket import WebSocketHandler
@@ -26,9 +27,11 @@ from .identity import (
     ROUTE_RESOURCE,
     Guest,
     bears_link_credentials,
+    link_ended,
     request_principal,
     request_refusal,
 )
+from .pages import access_ended_page
 
 GuardFactory = Callable[[type[web.RequestHandler]], type[web.RequestHandler]]
 
@@ -36,6 +39,8 @@ GuardFactory = Callable[[type[web.RequestHandler]], type[web.RequestHandler]]
 GUEST_WORKSPACES = "capella-share-guests"
 #: settings key: link id -> the workspace folders its guests used.
 GUEST_WORKSPACE_DIRS = "capella_share_guest_workspaces"
+#: settings key: link id -> the Lab settings folders its guests used.
+GUEST_SETTINGS_DIRS = "capella_share_guest_settings"
 
 _READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
@@ -101,15 +106,53 @@ def _confine_to_own_workspaces(handler: web.RequestHandler, guest: Guest) -> Non
         )
 
 
-def forget_guest_workspaces(settings: dict[str, t.Any], link_id: str) -> list[Path]:
-    """The workspace folders of a link's guests, no longer tracked; the caller
-    removes them once the link has ended."""
-    return sorted(settings.get(GUEST_WORKSPACE_DIRS, {}).pop(link_id, ()))
+def _own_settings(cls: type[web.RequestHandler]) -> type[web.RequestHandler]:
+    """``SettingsHandler`` that gives each guest Lab settings of its own: its
+    theme, its editor's font size... are kept and used, and never change the
+    owner's (a guest starts from the defaults and the server's overrides)."""
+
+    async def prepare(self: web.RequestHandler, *args: t.Any, **kwargs: t.Any) -> None:
+        result = cls.prepare(self, *args, **kwargs)
+        if result is not None:
+            await result
+        user = self.current_user
+        if not upstream.is_finished(self) and isinstance(user, Guest):
+            _confine_to_own_settings(self, user)
+
+    return type(cls.__name__, (cls,), {"prepare": prepare, "__module__": __name__})
+
+
+def _confine_to_own_settings(handler: web.RequestHandler, guest: Guest) -> None:
+    owner_dir = Path(upstream.settings_dir_of(handler))
+    own = owner_dir / GUEST_WORKSPACES / _UNSAFE.sub("-", guest.username)
+    upstream.settings_dir_of(handler, str(own))
+    handler.settings.setdefault(GUEST_SETTINGS_DIRS, {}).setdefault(guest.link_id, set()).add(own)
+    if handler.request.method != "PUT":
+        return
+    # one file per plugin the Lab knows (the handler refuses any other), each
+    # kept as small as a guest's workspace
+    max_bytes = rtc.configured(handler.settings, "guest_workspace_max_bytes")
+    size = len(handler.request.body)
+    if size > max_bytes:
+        raise web.HTTPError(
+            413,
+            f"These settings are {size} bytes; a guest's may be at most {max_bytes} "
+            "(CapellaShareApp.guest_workspace_max_bytes).",
+        )
+
+
+def forget_guest_folders(settings: dict[str, t.Any], link_id: str) -> list[Path]:
+    """The workspace and settings folders of a link's guests, no longer tracked;
+    the caller removes them once the link has ended."""
+    folders = settings.get(GUEST_WORKSPACE_DIRS, {}).pop(link_id, set())
+    folders |= settings.get(GUEST_SETTINGS_DIRS, {}).pop(link_id, set())
+    return sorted(folders)
 
 
 #: Handler classes (module.qualname) -> the factory of their guarded subclass.
 GUARDS: dict[str, GuardFactory] = {
     "jupyterlab_server.workspaces_handler.WorkspacesHandler": _confined,
+    "jupyterlab_server.settings_handler.SettingsHandler": _own_settings,
     "jupyter_server_ydoc.handlers.YDocWebSocketHandler": rtc.guard_document_socket,
     "jupyter_server_ydoc.handlers.DocForkHandler": rtc.guard_fork_merge,
     "jupyter_server_ydoc.handlers.DocSessionHandler": rtc.guard_document_session,
@@ -171,6 +214,8 @@ def _classified(
                 return _refuse(self, 403, policy.unclassified_refusal())
             if not _implements(cls, self.request.method):
                 return _refuse(self, 405, f"{self.request.method} is not supported here.")
+            if _opens_a_page(self, resource) and await _tell_access_ended(self):
+                return None
         result = cls.prepare(self, *args, **kwargs)
         if result is not None:
             await result
@@ -217,6 +262,37 @@ def _closing_if_ended(cls: type[WebSocketHandler]) -> t.Callable[..., t.Any]:
             self.close(*ending)
 
     return open
+
+
+def _opens_a_page(handler: web.RequestHandler, resource: str) -> bool:
+    """Whether ``handler`` serves a page a browser navigates to (the Lab's, Notebook
+    7's), rather than what a page loads."""
+    return (
+        resource == "lab"
+        and handler.request.method in ("GET", "HEAD")
+        and not isinstance(handler, WebSocketHandler)
+        and "text/html" in handler.request.headers.get("Accept", "")
+    )
+
+
+async def _tell_access_ended(handler: web.RequestHandler) -> bool:
+    """Answer a page asked for with a dead link's token or cookie (or while guests
+    are off) with a page saying so, where Jupyter would ask for its login; True
+    if it did. Who the visitor is gets decided here, as the handler would."""
+    if not handler.check_host():  # type:ignore[attr-defined]
+        return False  # the handler refuses it
+    identity = handler.identity_provider  # type:ignore[attr-defined]
+    if await ensure_async(identity.get_user(handler)) is not None:
+        return False
+    cause, refusal = link_ended(handler.request), request_refusal(handler.request)
+    if not cause and not refusal:
+        return False
+    handler.clear()
+    handler.set_status(403)
+    handler.set_header("Content-Type", "text/html; charset=UTF-8")
+    handler.set_header("Cache-Control", "no-store")
+    web.RequestHandler.finish(handler, access_ended_page(cause, refusal))
+    return True
 
 
 def _implements(cls: type[web.RequestHandler], method: str) -> bool:

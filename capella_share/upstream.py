@@ -250,7 +250,17 @@ def workspaces_of(handler: web.RequestHandler, folder: str | None = None) -> str
     return str(handler.manager.workspaces_dir)  # type:ignore[attr-defined]
 
 
-@_touchpoint("Lab pages and workspaces")
+def settings_dir_of(handler: web.RequestHandler, folder: str | None = None) -> str:
+    """The folder a Lab settings handler keeps user settings in; with ``folder``,
+    first point it there. jupyterlab_server 2.28's ``SettingsHandler`` reads and
+    writes ``self.settings_dir``, set by ``SchemaHandler.initialize``; no setting
+    chooses it per request."""
+    if folder is not None:
+        handler.settings_dir = folder  # type:ignore[attr-defined]
+    return str(handler.settings_dir)  # type:ignore[attr-defined]
+
+
+@_touchpoint("Lab pages, workspaces and settings")
 def _check_lab(serverapp: t.Any) -> str | None:
     try:
         from jupyterlab_server.handlers import LabHandler
@@ -263,6 +273,11 @@ def _check_lab(serverapp: t.Any) -> str | None:
         return "WorkspacesHandler.initialize no longer takes its manager"
     if not _source_mentions(WorkspacesManager.__init__, "workspaces_dir"):
         return "WorkspacesManager no longer keeps its folder in workspaces_dir"
+    from jupyterlab_server.settings_handler import SettingsHandler
+
+    for verb in (SettingsHandler.get, SettingsHandler.put):
+        if not _source_mentions(verb, "self.settings_dir"):
+            return f"SettingsHandler.{verb.__name__} no longer keeps user settings in settings_dir"
     hook = serverapp.web_app.settings.get(page_config_hook_key())
     if not getattr(hook, "capella_share", False):
         return "the page_config_hook setting is not capella-share's (it was replaced)"
@@ -313,6 +328,42 @@ def document_rooms(settings: t.Mapping[str, t.Any], path: str) -> list[str]:
     manager = settings.get("file_id_manager")
     file_id = manager.get_id(path) if manager is not None else None
     return [] if file_id is None else [f"json:notebook:{file_id}"]
+
+
+def _ydoc_app(serverapp: t.Any) -> t.Any | None:
+    """jupyter-collaboration's server extension app, if it runs here."""
+    apps = serverapp.extension_manager.extension_apps.get("jupyter_server_ydoc")
+    return next(iter(apps), None) if apps else None
+
+
+def live_documents(serverapp: t.Any) -> list[tuple[str, str]]:
+    """(file id, contents path) of every file edited live now: one per document
+    room of jupyter_server_ydoc 2-3's websocket server (``ywebsocket_server``,
+    whose ``rooms`` are named ``<format>:<type>:<file id>``)."""
+    app = _ydoc_app(serverapp)
+    server = getattr(app, "ywebsocket_server", None)
+    ids = serverapp.web_app.settings.get("file_id_manager")
+    if server is None or ids is None:
+        return []
+    found = []
+    for room_id in list(server.rooms):
+        parts = room_id.split(":", 2)
+        path = ids.get_path(parts[2]) if len(parts) == 3 else None
+        if path is not None:
+            found.append((parts[2], str(path).strip("/")))
+    return found
+
+
+async def stop_watching(serverapp: t.Any, file_ids: t.Iterable[str]) -> None:
+    """Stop polling these files for changes on disk (they were deleted): each
+    poll would log "Error watching file" with a traceback. jupyter_server_ydoc
+    2-3 keep a ``FileLoader`` per live file in the app's ``file_loaders``;
+    ``clean()`` ends its watch, the room goes on until its clients leave."""
+    app = _ydoc_app(serverapp)
+    loaders = getattr(app, "file_loaders", None)
+    for file_id in file_ids:
+        if loaders is not None and file_id in loaders:
+            await loaders[file_id].clean()
 
 
 def room_document_type(room_id: str) -> str | None:
@@ -386,6 +437,15 @@ def _check_rtc(serverapp: t.Any) -> str | None:
         return "jupyter-collaboration's own messages no longer have Yjs type 2"
     if not _source_mentions(handlers.YDocWebSocketHandler.prepare, "self.room"):
         return "YDocWebSocketHandler no longer keeps its room in self.room"
+    from jupyter_server_ydoc.app import YDocExtension
+    from jupyter_server_ydoc.loaders import FileLoader
+
+    if not _source_mentions(
+        YDocExtension.initialize_handlers, "self.file_loaders", "self.ywebsocket_server"
+    ):
+        return "YDocExtension no longer keeps file_loaders and ywebsocket_server"
+    if not callable(getattr(FileLoader, "clean", None)):
+        return "jupyter_server_ydoc's FileLoader no longer has clean()"
     return _check_notebook_model()
 
 

@@ -11,6 +11,7 @@ import {
   ILinkRequest,
   IProjectShare,
   ISession,
+  ISharedPlace,
   IShareList,
   Permission,
   SharePermission,
@@ -47,8 +48,15 @@ export class ShareClient {
     return this._get<IInfo>('info');
   }
 
-  session(): Promise<ISession> {
-    return this._get<ISession>('session');
+  /**
+   * Who is asking, and the session URL of `place` (the Lab's by default).
+   */
+  session(place?: ISharedPlace): Promise<ISession> {
+    if (!place || place.page === 'lab') {
+      return this._get<ISession>('session');
+    }
+    const query = new URLSearchParams({ page: place.page, path: place.path });
+    return this._get<ISession>(`session?${query}`);
   }
 
   async links(): Promise<ILink[]> {

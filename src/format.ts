@@ -1,6 +1,11 @@
 import { nullTranslator, TranslationBundle } from '@jupyterlab/translation';
 
-import { CodeConfinement, IConnection, Permission } from './tokens';
+import {
+  CodeConfinement,
+  IConnection,
+  ISharedPlace,
+  Permission
+} from './tokens';
 
 /** English, for callers without a translator. */
 const defaultBundle = nullTranslator.load('capella_share');
@@ -139,4 +144,31 @@ export function connectedNames(
  */
 export function sameRelease(frontend: string, server: string): boolean {
   return frontend.trim() === server.trim();
+}
+
+/**
+ * The place a page of this server shares from, from its URL path: Notebook 7's
+ * tree, notebook or editor page and the file it shows; the Lab otherwise (a
+ * Lab link opens the whole session).
+ */
+export function sharedPlace(pathname: string, basePath: string): ISharedPlace {
+  const lab: ISharedPlace = { page: 'lab', path: '' };
+  const base = basePath.endsWith('/') ? basePath : `${basePath}/`;
+  if (!pathname.startsWith(base)) {
+    return lab;
+  }
+  const [page, ...rest] = pathname.slice(base.length).split('/');
+  const path = rest
+    .filter(part => part !== '')
+    .map(part => decodeURIComponent(part))
+    .join('/');
+  switch (page) {
+    case 'tree':
+      return { page, path };
+    case 'notebooks':
+    case 'edit':
+      return path ? { page, path } : lab;
+    default:
+      return lab;
+  }
 }

@@ -2,7 +2,7 @@ import { JupyterFrontEndPlugin } from '@jupyterlab/application';
 
 import { accessPlugin, refusalsPlugin } from './access/plugin';
 import { guestPlugin } from './guest/plugin';
-import { kernelsPlugin } from './kernels/plugin';
+import { heldKernelsPlugin, kernelsPlugin } from './kernels/plugin';
 import { sessionPlugin } from './session';
 import { sharePlugin } from './links/plugin';
 import { sharesPlugin } from './shares/plugin';
@@ -18,7 +18,8 @@ const plugins: JupyterFrontEndPlugin<any>[] = [
   accessPlugin,
   refusalsPlugin,
   trustPlugin,
-  kernelsPlugin
+  kernelsPlugin,
+  heldKernelsPlugin
 ];
 
 export default plugins;

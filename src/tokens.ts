@@ -57,6 +57,8 @@ export interface IYou {
   permission: Permission | 'owner';
   /** what the server's policy lets this user do (outside read-only shares) */
   may: IMay;
+  /** the kernels this user may not connect to */
+  kernels: IKernelsOff;
 }
 
 /**
@@ -70,6 +72,19 @@ export interface IMay {
   settings: boolean;
   shutdown: boolean;
   manage: boolean;
+}
+
+/**
+ * GET session's `you.kernels`: the kernels this user may not connect to, and
+ * why (the server refuses their websocket with these words).
+ */
+export interface IKernelsOff {
+  /** why this user may connect to no kernel at all; null when it may */
+  refused: string | null;
+  /** running kernels this user may not connect to, each with why */
+  off: { [kernelId: string]: string };
+  /** whether a kernel started later may be off too (ask again about it) */
+  ask: boolean;
 }
 
 /**
@@ -112,6 +127,20 @@ export interface ICreatedLink extends Omit<ILink, 'connections'> {
 }
 
 /**
+ * The page a session URL opens: the Lab, or Notebook 7's file tree, notebook
+ * or editor page.
+ */
+export type SharedPage = 'lab' | 'tree' | 'notebooks' | 'edit';
+
+/**
+ * Where a link leads: a page, and the file or folder it opens there.
+ */
+export interface ISharedPlace {
+  page: SharedPage;
+  path: string;
+}
+
+/**
  * POST links.
  */
 export interface ILinkRequest {
@@ -119,6 +148,7 @@ export interface ILinkRequest {
   expires_in: number | null;
   label?: string;
   path?: string;
+  page?: SharedPage;
 }
 
 /**
@@ -198,7 +228,8 @@ export const PLUGIN_IDS = {
   access: 'capella-share:access',
   refusals: 'capella-share:refusals',
   trust: 'capella-share:trust',
-  kernels: 'capella-share:kernels'
+  kernels: 'capella-share:kernels',
+  heldKernels: 'capella-share:held-kernels'
 };
 
 /**
@@ -206,6 +237,12 @@ export const PLUGIN_IDS = {
  * code in it lost access (capella_share/events.py).
  */
 export const KERNEL_RESTARTED = 'urn:capella-share:event:kernel-restarted:v1';
+
+/**
+ * The page config option the server sets in a guest's Lab page ("guest"),
+ * known before the server is asked anything.
+ */
+export const ROLE_OPTION = 'capellaShareRole';
 
 /**
  * The release of this Lab extension; a jest test keeps it equal to package.json.

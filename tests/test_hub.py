@@ -145,6 +145,7 @@ async def test_an_anonymous_link_guest_through_the_proxy(hub, alice):
     assert "@jupyter/collaboration-extension:shared-link" in config["disabledExtensions"]
     seen = you(hub, guest)
     assert seen.pop("may")["write"] is False
+    assert seen.pop("kernels")["refused"]  # a view guest connects to no kernel
     assert seen == {
         "username": seen["username"],
         "display_name": "View guest",

@@ -49,9 +49,10 @@ ACTIONS = ("write", "run", "terminals", "settings", "shutdown", "manage")
 @pytest.mark.parametrize(
     ("level", "allowed"),
     [
-        ("view", set()),
-        ("edit", {"write", "run"}),
-        ("full", {"write", "run", "terminals"}),
+        # every guest's Lab settings are its own (tests/test_guest_settings.py)
+        ("view", {"settings"}),
+        ("edit", {"write", "run", "settings"}),
+        ("full", {"write", "run", "terminals", "settings"}),
         ("owner", set(ACTIONS)),
     ],
 )

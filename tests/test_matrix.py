@@ -22,8 +22,9 @@ FULL_AND_OWNER = frozenset({FULL, OWNER})
 OWNER_ONLY = frozenset({OWNER})
 
 #: (resource, action) -> the levels allowed, from DESIGN.md "The one policy table".
-#: Lab workspaces are allowed for every guest because each guest only ever reaches a
-#: space of its own (test_links checks that the owner's layout is never touched).
+#: Lab workspaces and settings are allowed for every guest because each guest only
+#: ever reaches a space of its own (test_links checks that the owner's layout is
+#: never touched, test_guest_settings the owner's settings).
 EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("contents", "read"): EVERYONE,
     ("contents", "write"): EDITORS,
@@ -45,7 +46,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("config", "read"): EVERYONE,
     ("config", "write"): OWNER_ONLY,
     ("settings", "read"): EVERYONE,
-    ("settings", "write"): OWNER_ONLY,
+    ("settings", "write"): EVERYONE,
     ("workspaces", "read"): EVERYONE,
     ("workspaces", "write"): EVERYONE,
     ("server", "write"): OWNER_ONLY,

@@ -288,6 +288,10 @@ async def test_a_scoped_edit_guest_runs_code_in_its_own_kernel_only(
     with pytest.raises(HTTPClientError) as refused:
         await kernel_client(owners["kernel"]["id"], token=token)
     assert refused.value.code == 403
+    # its Lab is told so, and does not try
+    kernels = (await fetch("api", "capella-share", "session", token=token)).json()["you"]["kernels"]
+    assert "sees more than this link shares" in kernels["off"][owners["kernel"]["id"]]
+    assert kernels["ask"] is True
     # outside the scope it may not start one
     assert (await start_session(fetch, "secret/mine.ipynb", token=token))["code"] == 403
     body = json.dumps({"name": "python3", "path": "secret"})

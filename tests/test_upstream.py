@@ -65,12 +65,24 @@ def _workspaces_manager_moved(monkeypatch):
     monkeypatch.setattr(WorkspacesHandler, "initialize", initialize)
 
 
+def _settings_dir_moved(monkeypatch):
+    from jupyterlab_server.settings_handler import SettingsHandler
+    from tornado import web
+
+    @web.authenticated
+    def put(self, schema_name):  # user settings kept some other way
+        self.set_status(204)
+
+    monkeypatch.setattr(SettingsHandler, "put", put)
+
+
 MOVED = {
     "RTC documents": _without_fork_rooms,
     "kernel messages": _without_v1_decoder,
     "routes": _document_socket_renamed,
     "RTC documents (room id)": _room_path_gone,
-    "Lab pages and workspaces": _workspaces_manager_moved,
+    "Lab pages, workspaces and settings": _workspaces_manager_moved,
+    "Lab pages, workspaces and settings (settings)": _settings_dir_moved,
 }
 
 

@@ -7,7 +7,7 @@ import time
 import zipfile
 from collections.abc import Generator
 
-from .tree import walk
+from .tree import is_checkpoints, walk
 
 CHUNK = 1 << 20
 _FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
@@ -52,6 +52,8 @@ def zip_chunks(os_path: str, prefix: str) -> Generator[bytes, None, None]:
     sink = _Sink()
     with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_DEFLATED) as archive:
         for rel, dir_fd, entries in walk(os_path):
+            if is_checkpoints(rel):
+                continue  # the Lab's own copies of the files, not the share's
             folder = f"{prefix}/{rel}" if rel else prefix
             info = zipfile.ZipInfo(f"{folder}/", _date_time(os.fstat(dir_fd).st_mtime))
             info.external_attr = (0o40755 << 16) | 0x10

@@ -15,7 +15,7 @@ import secrets
 import stat
 import time
 
-from .tree import walk
+from .tree import is_checkpoints, walk
 
 TRASH_NAME = ".capella-share-trash"
 
@@ -76,7 +76,8 @@ def move_to_trash(os_path: str, shares_root: str, key: tuple[str, str] | None = 
 
 
 def remove_tree(path: str) -> tuple[int, int]:
-    """Remove ``path`` and everything below it; ``(regular files, their bytes)`` removed.
+    """Remove ``path`` and everything below it; ``(regular files, their bytes)`` removed
+    (the checkpoints Jupyter kept of them not counted).
 
     Symbolic links are removed as links: what they point to is neither touched nor
     counted.
@@ -97,11 +98,13 @@ def remove_tree(path: str) -> tuple[int, int]:
         else:
             os.rmdir(name, dir_fd=parent_fd)
 
-    for _, dir_fd, entries in walk(path, on_leave=remove_dir, on_others=unlink_others):
+    for rel, dir_fd, entries in walk(path, on_leave=remove_dir, on_others=unlink_others):
+        counted = not is_checkpoints(rel)  # the Lab's copies: removed, not counted
         for name, entry in entries:
             os.unlink(name, dir_fd=dir_fd)
-            files += 1
-            size += entry.st_size
+            if counted:
+                files += 1
+                size += entry.st_size
     return files, size
 
 

@@ -11,7 +11,7 @@ from jupyter_server.utils import url_path_join
 from tornado import web
 from tornado.iostream import StreamClosedError
 
-from .. import policy
+from .. import policy, upstream
 from ..base import SHARES_OFF_SETTING, SHARES_SETTING, CapellaShareHandler
 from ..identity import principal_of
 from . import deletion
@@ -124,6 +124,25 @@ class ShareHandler(ShareBaseHandler):
     async def delete(self, project: str, model: str) -> None:
         provider = self.provider
         body = self.json_body()
+        # the files of it edited live: their watch would log an error every poll
+        serverapp = self.settings["serverapp"]
+        try:
+            folder = provider.get_share(project, model).path
+        except ShareError as error:
+            raise self.share_error(error) from None
+        live = [
+            file_id
+            for file_id, path in upstream.live_documents(serverapp)
+            if path == folder or path.startswith(folder + "/")
+        ]
+        try:
+            await self._delete(provider, project, model, body)
+        finally:
+            await upstream.stop_watching(serverapp, live)
+
+    async def _delete(
+        self, provider: t.Any, project: str, model: str, body: dict[str, t.Any]
+    ) -> None:
         delete_share = getattr(provider, "delete_share", None)
         if delete_share is not None:  # the platform removes the files (the share registry)
             loop = asyncio.get_running_loop()

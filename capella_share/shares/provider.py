@@ -8,6 +8,7 @@ the read-only check, deletion, statistics) is common and lives here.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import re
@@ -416,9 +417,17 @@ class ShareProvider(LoggingConfigurable):
                     os.rename(trashed, os_path)
                 raise
             self.refresh(force=True)
+            self._remove_empty_project_folder(os.path.dirname(os_path))
         self.stats.forget(os_path)
         self.log.info("capella-share: deleting share %s", share.key)
         return trashed
+
+    def _remove_empty_project_folder(self, folder: str) -> None:
+        """A project's folder, made with its first share, goes with its last one
+        (when nothing else was put in it): left empty, everyone would still see it."""
+        if folder != self.shares_root and is_within(folder, self.shares_root):
+            with contextlib.suppress(OSError):  # not empty, or gone: it stays
+                os.rmdir(folder)
 
     def clean_trash(self) -> tuple[int, int]:
         """Finish what interrupted deletes left behind: a share whose folder went

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from .tree import walk
+from .tree import is_checkpoints, walk
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,9 @@ def measure(os_path: str) -> FolderStats | None:
     files = size = 0
     newest: float | None = None
     try:
-        for _, dir_fd, entries in walk(os_path):
+        for rel, dir_fd, entries in walk(os_path):
+            if is_checkpoints(rel):
+                continue
             mtime = os.fstat(dir_fd).st_mtime
             newest = mtime if newest is None else max(newest, mtime)
             for _, info in entries:

@@ -15,6 +15,17 @@ from collections.abc import Callable, Iterator
 
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
 
+#: The folders where Jupyter keeps its checkpoints (copies of files as last
+#: saved): the Lab's, not the share's files. Walked and removed with a share,
+#: but neither counted nor archived.
+CHECKPOINTS = ".ipynb_checkpoints"
+
+
+def is_checkpoints(rel: str) -> bool:
+    """Whether the relative path ``rel`` (as ``walk`` gives) lies in checkpoints."""
+    return CHECKPOINTS in rel.split("/")
+
+
 #: (name, lstat) of the regular files of one directory.
 Files = list[tuple[str, os.stat_result]]
 
@@ -95,4 +106,4 @@ def walk(
             os.close(level[2])
 
 
-__all__ = ["Files", "open_dir", "walk"]
+__all__ = ["CHECKPOINTS", "Files", "is_checkpoints", "open_dir", "walk"]

@@ -3,6 +3,7 @@ import {
   formatRemaining,
   permissionLabel,
   sameRelease,
+  sharedPlace,
   warningFor
 } from '../format';
 
@@ -81,5 +82,34 @@ describe('sameRelease', () => {
   it('compares versions exactly', () => {
     expect(sameRelease('0.1.0', '0.1.0')).toBe(true);
     expect(sameRelease('0.1.0', '0.2.0')).toBe(false);
+  });
+});
+
+describe('sharedPlace', () => {
+  it('is the Lab on any Lab page', () => {
+    const lab = { page: 'lab', path: '' };
+    expect(sharedPlace('/lab', '/')).toEqual(lab);
+    expect(sharedPlace('/user/ada/lab/tree/x.ipynb', '/user/ada/')).toEqual(
+      lab
+    );
+    expect(sharedPlace('/other/tree', '/user/ada/')).toEqual(lab);
+  });
+
+  it('is the Notebook 7 page and the file it shows', () => {
+    expect(sharedPlace('/tree', '/')).toEqual({ page: 'tree', path: '' });
+    expect(sharedPlace('/user/ada/tree/a%20b/', '/user/ada')).toEqual({
+      page: 'tree',
+      path: 'a b'
+    });
+    expect(sharedPlace('/notebooks/r/n%C3%A9.ipynb', '/')).toEqual({
+      page: 'notebooks',
+      path: 'r/né.ipynb'
+    });
+    expect(sharedPlace('/edit/model.py', '/')).toEqual({
+      page: 'edit',
+      path: 'model.py'
+    });
+    // a notebook page without a notebook: the Lab's URL, never a broken one
+    expect(sharedPlace('/notebooks/', '/')).toEqual({ page: 'lab', path: '' });
   });
 });

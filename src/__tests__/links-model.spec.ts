@@ -1,8 +1,13 @@
 import { nullTranslator } from '@jupyterlab/translation';
 
 import { connectedNames } from '../format';
-import { granteeName, isUnused, suggestionsFor } from '../links/model';
-import { IConnection, ILink } from '../tokens';
+import {
+  granteeName,
+  normalLabel,
+  sameChoice,
+  suggestionsFor
+} from '../links/model';
+import { IConnection } from '../tokens';
 
 const trans = nullTranslator.load('capella_share');
 
@@ -12,32 +17,31 @@ const ADA: IConnection = {
   since: '2026-01-01T00:00:00Z'
 };
 
-function link(overrides: Partial<ILink> = {}): ILink {
-  return {
-    id: 'a1b2c3',
-    label: '',
-    permission: 'view',
-    path: '',
-    created: '2026-01-01T00:00:00Z',
-    expires_at: null,
-    last_used: null,
-    connections: [],
-    ...overrides
-  };
-}
+describe('sameChoice', () => {
+  const choice = { permission: 'view' as const, expiresIn: 3600, label: '' };
 
-describe('isUnused', () => {
-  it('lets a link nobody opened be withdrawn', () => {
-    expect(isUnused(link())).toBe(true);
+  it('copies the link already made when nothing changed', () => {
+    expect(sameChoice(choice, { ...choice })).toBe(true);
+    // the server keeps labels with their spaces made one
+    expect(
+      sameChoice(
+        { ...choice, label: 'Review  team ' },
+        { ...choice, label: 'Review team' }
+      )
+    ).toBe(true);
   });
 
-  it('keeps a link someone used or is connected through', () => {
-    expect(isUnused(link({ last_used: '2026-01-01T00:01:00Z' }))).toBe(false);
-    expect(isUnused(link({ connections: [ADA] }))).toBe(false);
+  it('makes another link when a choice changed', () => {
+    expect(sameChoice(choice, { ...choice, permission: 'edit' })).toBe(false);
+    expect(sameChoice(choice, { ...choice, expiresIn: null })).toBe(false);
+    expect(sameChoice(choice, { ...choice, label: 'Review team' })).toBe(false);
   });
+});
 
-  it('has nothing to withdraw once the link is no longer listed', () => {
-    expect(isUnused(undefined)).toBe(false);
+describe('normalLabel', () => {
+  it('trims a label and makes its runs of spaces one', () => {
+    expect(normalLabel('  Review \t team ')).toBe('Review team');
+    expect(normalLabel('   ')).toBe('');
   });
 });
 

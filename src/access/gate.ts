@@ -17,12 +17,16 @@ export type CommandRefusal = (
  * and its menus, context menu, palette, launcher, toolbars and key bindings all
  * ask the registry. So this puts `refusal` in front of the registry's own
  * `isVisible`, `isEnabled` and `execute` (the key bindings call `isEnabled`
- * through the registry too). A refused `execute` says why and does nothing.
+ * through the registry too). A refused `execute` says why and does nothing;
+ * `freshFacts` names the commands to judge on facts asked for again first (a
+ * save, as a share may have turned read-only since the last poll: the server
+ * would refuse it with a generic "Saving failed").
  * This is the one place where the Lab's commands are touched.
  */
 export function gateCommands(
   commands: CommandRegistry,
-  refusal: CommandRefusal
+  refusal: CommandRefusal,
+  freshFacts: (command: string) => Promise<void> | null = () => null
 ): void {
   const isVisible = commands.isVisible.bind(commands);
   const isEnabled = commands.isEnabled.bind(commands);
@@ -32,6 +36,8 @@ export function gateCommands(
   commands.isEnabled = (id, args = JSONExt.emptyObject) =>
     refusal(id, args) === null && isEnabled(id, args);
   commands.execute = async (id, args = JSONExt.emptyObject) => {
+    // what writes is judged on what the server says now, not at its last poll
+    await freshFacts(id)?.catch(() => undefined);
     const why = refusal(id, args);
     if (why !== null) {
       Notification.warning(why, { autoClose: 5000 });

@@ -198,7 +198,12 @@ export const accessPlugin: JupyterFrontEndPlugin<IAccess> = {
       }
       return commandRefusal(access.facts, need, targets.of(need, args), trans);
     };
-    gateCommands(app.commands, refusal);
+    gateCommands(app.commands, refusal, command => {
+      const need = commandNeed(command);
+      return need?.does === 'change' && need.action === 'save'
+        ? access.refresh()
+        : null;
+    });
 
     // Whatever decides what is offered changed: the facts, or a folder shown.
     const changed = new Signal<AccessModel, void>(access);

@@ -1,8 +1,10 @@
+import { Clipboard, Notification } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { UseSignal } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { warningFor } from '../format';
+import { permissionLabel, warningFor } from '../format';
+import { ICreatedLink } from '../tokens';
 import { ActiveLinks } from './active';
 import { NewLinkChoices } from './choices';
 import { HubGrantees } from './grantees';
@@ -24,9 +26,51 @@ interface IShareBodyProps {
 }
 
 /**
+ * What the status line under the choices says: what Copy will do, and what
+ * became of the link copied last.
+ */
+function linkStatus(
+  model: LinksModel,
+  choice: ILinkChoice,
+  trans: TranslationBundle
+): string {
+  if (model.busy) {
+    return trans.__('Making the link…');
+  }
+  if (model.carries(choice)) {
+    return trans.__(
+      'Copied: the URL above carries this link, listed below. Copying again copies the same link.'
+    );
+  }
+  if (model.issued !== null) {
+    return trans.__(
+      'The link you copied stays active (listed below) until it expires or you revoke it. Copy makes another link with these choices.'
+    );
+  }
+  return trans.__(
+    'Nothing is made until you copy: Copy makes a link with these choices and puts its URL on the clipboard.'
+  );
+}
+
+function copied(link: ICreatedLink, trans: TranslationBundle): string {
+  const level = permissionLabel(link.permission, trans);
+  return link.label
+    ? trans.__(
+        'A link (%1) for "%2" is copied to the clipboard.',
+        level,
+        link.label
+      )
+    : trans.__('A link (%1) is copied to the clipboard.', level);
+}
+
+/**
  * The body of the Share dialog: the URL, "Include the token in the URL", the
  * new link's choices, the warning, the active links and, under JupyterHub,
  * the hub users and groups.
+ *
+ * A link is made when it is copied, and only then: closing the dialog or
+ * changing a choice leaves nothing behind, and a link once copied (perhaps
+ * sent to someone already) stays until it expires or is revoked.
  */
 export function ShareBody(props: IShareBodyProps): JSX.Element {
   const { model, trans } = props;
@@ -36,17 +80,21 @@ export function ShareBody(props: IShareBodyProps): JSX.Element {
     label: ''
   });
 
-  const toggle = (checked: boolean) => {
-    setIncludeToken(checked);
-    void (checked ? model.issue(choice) : model.withdrawIssued());
-  };
-  const choose = (next: ILinkChoice) => {
-    setChoice(next);
-    void model.issue(next);
-  };
-  const labelDone = () => {
-    if (includeToken && choice.label.trim() !== (model.issued?.label ?? '')) {
-      void model.issue(choice);
+  const copy = async () => {
+    if (!includeToken) {
+      Clipboard.copyToSystem(model.sessionUrl);
+      Notification.success(trans.__('The URL is copied to the clipboard.'), {
+        autoClose: 3000
+      });
+      return;
+    }
+    if (model.busy) {
+      return;
+    }
+    const link = await model.linkFor(choice);
+    if (link) {
+      Clipboard.copyToSystem(link.url);
+      Notification.success(copied(link, trans), { autoClose: 3000 });
     }
   };
 
@@ -56,21 +104,26 @@ export function ShareBody(props: IShareBodyProps): JSX.Element {
       {() => (
         <div className="jp-CapellaShare-dialog">
           <UrlField
-            url={(includeToken && model.issued?.url) || model.sessionUrl}
-            copyable={!includeToken || model.issued !== null}
+            url={
+              includeToken
+                ? model.carries(choice)
+                  ? (model.issued?.url ?? '')
+                  : ''
+                : model.sessionUrl
+            }
+            busy={model.busy}
             linksUnavailable={model.linksUnavailable}
             includeToken={includeToken}
-            onIncludeToken={toggle}
+            onIncludeToken={setIncludeToken}
+            onCopy={() => void copy()}
             trans={trans}
           />
           {includeToken && (
             <NewLinkChoices
               choice={choice}
-              onChoose={choose}
-              onLabel={label => setChoice({ ...choice, label })}
-              onLabelDone={labelDone}
-              busy={model.busy}
-              carried={model.issued !== null}
+              onChoose={setChoice}
+              onCopy={() => void copy()}
+              status={linkStatus(model, choice, trans)}
               levelsOff={model.levelsOff}
               trans={trans}
             />

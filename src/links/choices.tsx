@@ -9,22 +9,19 @@ const PERMISSIONS: Permission[] = ['view', 'edit', 'full'];
 
 interface INewLinkChoicesProps {
   choice: ILinkChoice;
-  /** a choice changed: make a new link with it */
+  /** a choice changed (nothing is made until the link is copied) */
   onChoose: (choice: ILinkChoice) => void;
-  /** the label is being typed (a link is made when the field is left) */
-  onLabel: (label: string) => void;
-  onLabelDone: () => void;
-  /** a link is being made */
-  busy: boolean;
-  /** the URL carries a link made with these choices */
-  carried: boolean;
+  /** Enter in the label: make the link and copy it, as Copy does */
+  onCopy: () => void;
+  /** what Copy will do, or what became of the link copied last */
+  status: string;
   /** the permissions no link may have here, with why */
   levelsOff: { readonly [permission: string]: string };
   trans: TranslationBundle;
 }
 
 /**
- * The choices of the link the URL carries: permission, expiry and label.
+ * The choices of the next link to copy: permission, expiry and label.
  */
 export function NewLinkChoices(props: INewLinkChoicesProps): JSX.Element {
   const { choice, trans } = props;
@@ -91,18 +88,19 @@ export function NewLinkChoices(props: INewLinkChoicesProps): JSX.Element {
           maxLength={200}
           placeholder={trans.__('e.g. Review team')}
           value={choice.label}
-          onChange={event => props.onLabel(event.currentTarget.value)}
-          onBlur={props.onLabelDone}
+          onChange={event =>
+            props.onChoose({ ...choice, label: event.currentTarget.value })
+          }
+          onKeyDown={event => {
+            if (event.key === 'Enter') {
+              event.preventDefault();
+              props.onCopy();
+            }
+          }}
         />
       </label>
       <p className="jp-CapellaShare-linkStatus" role="status">
-        {props.busy
-          ? trans.__('Making the link…')
-          : props.carried
-            ? trans.__(
-                'The URL above carries this link. Changing a choice makes a new link.'
-              )
-            : ''}
+        {props.status}
       </p>
     </fieldset>
   );

@@ -13,6 +13,7 @@ import {
   IHubDirectory,
   IInfo,
   ILink,
+  ISharedPlace,
   Permission
 } from '../tokens';
 
@@ -33,11 +34,21 @@ export interface ILinkChoice {
 }
 
 /**
- * Whether a link may be withdrawn without anyone noticing: nobody has used it.
- * `undefined` (not listed any more) is gone already.
+ * A label as the server keeps it: runs of white space made one space.
  */
-export function isUnused(link: ILink | undefined): boolean {
-  return !!link && !link.last_used && link.connections.length === 0;
+export function normalLabel(label: string): string {
+  return label.trim().split(/\s+/).join(' ');
+}
+
+/**
+ * Whether two sets of choices make the same link.
+ */
+export function sameChoice(a: ILinkChoice, b: ILinkChoice): boolean {
+  return (
+    a.permission === b.permission &&
+    a.expiresIn === b.expiresIn &&
+    normalLabel(a.label) === normalLabel(b.label)
+  );
 }
 
 /**
@@ -69,6 +80,7 @@ export class LinksModel implements IDisposable {
   constructor(options: LinksModel.IOptions) {
     this._client = options.client;
     this.sessionUrl = options.sessionUrl;
+    this._place = options.place ?? { page: 'lab', path: '' };
     this.linksUnavailable = options.info?.links_unavailable?.trim() ?? '';
     this.hub = options.info?.mode === 'hub';
     this.levelsOff = options.info?.levels_off ?? {};
@@ -116,11 +128,11 @@ export class LinksModel implements IDisposable {
   get directory(): IHubDirectory {
     return this._directory;
   }
-  /** The link the URL carries, made by `issue`. */
+  /** The last link made here (by `linkFor`), once it is made. */
   get issued(): ICreatedLink | null {
-    return this._issued;
+    return this._made?.link ?? null;
   }
-  /** Whether a link is being made for the URL. */
+  /** Whether a link is being made. */
   get busy(): boolean {
     return this._busy;
   }
@@ -152,49 +164,48 @@ export class LinksModel implements IDisposable {
   }
 
   /**
-   * Make a link with these choices for the URL, and withdraw the one it
-   * replaces if nobody used it. A later call wins over an earlier one.
+   * Whether the last link made here was made with these choices.
    */
-  async issue(choice: ILinkChoice): Promise<void> {
-    const mine = ++this._generation;
+  carries(choice: ILinkChoice): boolean {
+    return this._made !== null && sameChoice(this._made.choice, choice);
+  }
+
+  /**
+   * The link to hand out for these choices: the last one made here if it was
+   * made with them, else a new one. A link is made only to be handed out, so
+   * nothing made here is ever withdrawn behind the user's back. Resolves with
+   * null when the server refused (`error` says why).
+   */
+  async linkFor(choice: ILinkChoice): Promise<ICreatedLink | null> {
+    if (this._made && this.carries(choice)) {
+      return this._made.link;
+    }
     this._update({ busy: true, error: '' });
     try {
       const link = await this._client.createLink({
         permission: choice.permission,
         expires_in: choice.expiresIn,
-        label: choice.label.trim() || undefined
+        label: normalLabel(choice.label) || undefined,
+        ...(this._place.page === 'lab' ? {} : this._place)
       });
-      if (mine !== this._generation) {
-        await this._withdraw(link); // a newer choice won meanwhile
-        return;
-      }
-      const previous = this._issued;
-      this._update({ issued: link });
-      await this._withdraw(previous);
+      this._update({ made: { link, choice: { ...choice } } });
+      return link;
     } catch (error) {
       this._update({ error: errorMessage(error) });
+      return null;
     } finally {
-      if (mine === this._generation) {
-        this._update({ busy: false });
-      }
-      await this.refresh();
+      this._update({ busy: false });
+      // listed below at once; the link is handed out meanwhile
+      void this.refresh();
     }
-  }
-
-  /** The URL carries no link any more: withdraw the one it did, if unused. */
-  async withdrawIssued(): Promise<void> {
-    this._generation++;
-    const previous = this._issued;
-    this._update({ issued: null, busy: false });
-    await this._act(() => this._withdraw(previous));
   }
 
   /** Revoke one link. */
   async revoke(id: string): Promise<void> {
     await this._act(async () => {
       await this._client.revokeLink(id);
-      if (this._issued?.id === id) {
-        this._update({ issued: null });
+      if (this._made?.link.id === id) {
+        this._update({ made: null });
       }
     });
   }
@@ -203,7 +214,7 @@ export class LinksModel implements IDisposable {
   async revokeAll(): Promise<void> {
     await this._act(async () => {
       await this._client.revokeAll();
-      this._update({ issued: null });
+      this._update({ made: null });
     });
   }
 
@@ -256,16 +267,6 @@ export class LinksModel implements IDisposable {
     }
   }
 
-  /** Revoke a link made for the URL, unless someone has used it already. */
-  private async _withdraw(link: ICreatedLink | null): Promise<void> {
-    if (link) {
-      const listed = (await this._client.links()).find(l => l.id === link.id);
-      if (isUnused(listed)) {
-        await this._client.revokeLink(link.id);
-      }
-    }
-  }
-
   private async _read(): Promise<void> {
     const mine = ++this._reads;
     let links: ILink[];
@@ -304,7 +305,7 @@ export class LinksModel implements IDisposable {
     state: Partial<{
       busy: boolean;
       error: string;
-      issued: ICreatedLink | null;
+      made: { link: ICreatedLink; choice: ILinkChoice } | null;
     }>
   ): void {
     if (this.isDisposed) {
@@ -312,11 +313,12 @@ export class LinksModel implements IDisposable {
     }
     this._busy = state.busy ?? this._busy;
     this._error = state.error ?? this._error;
-    this._issued = state.issued !== undefined ? state.issued : this._issued;
+    this._made = state.made !== undefined ? state.made : this._made;
     this._changed.emit();
   }
 
   private readonly _client: ShareClient;
+  private readonly _place: ISharedPlace;
   private readonly _poll: Poll;
   private readonly _clock: Poll;
   private readonly _changed = new Signal<this, void>(this);
@@ -325,11 +327,10 @@ export class LinksModel implements IDisposable {
   private _grants: IGrant[] = [];
   private _grantsProblem: string | null = null;
   private _directory: IHubDirectory = NOBODY;
-  private _issued: ICreatedLink | null = null;
+  private _made: { link: ICreatedLink; choice: ILinkChoice } | null = null;
   private _busy = false;
   private _error = '';
   private _now = Date.now();
-  private _generation = 0;
   private _reads = 0;
   private _lookUps = 0;
 }
@@ -338,6 +339,8 @@ export namespace LinksModel {
   export interface IOptions {
     client: ShareClient;
     sessionUrl: string;
+    /** the page links open (the Lab's by default) */
+    place?: ISharedPlace;
     /** GET info, for the mode and whether links can work here */
     info: IInfo | null;
   }

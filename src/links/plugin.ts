@@ -11,6 +11,31 @@ import { CommandIDs, ICapellaShare, Permission, PLUGIN_IDS } from '../tokens';
 import { ShareClient } from '../client';
 import type { IShareDefaults } from './body';
 
+/**
+ * Make the control inside `node` the top bar's Tab stop. The top bar is an
+ * ARIA toolbar with a single Tab stop: the control that was active when it was
+ * drawn, the user menu here (Share is shown only once the server has said who
+ * this is), and that menu keeps the arrow keys to itself, so the keyboard
+ * never reached Share. A toolbar makes the control a pointer goes down on its
+ * active one: that is the way in it offers (no click follows, nothing is
+ * focused).
+ */
+function makeTabStop(node: HTMLElement): void {
+  let frames = 0;
+  const attempt = () => {
+    // once the button is drawn in the top bar
+    const control = node.isConnected && node.querySelector('[tabindex]');
+    if (control) {
+      control.dispatchEvent(
+        new MouseEvent('mousedown', { bubbles: true, composed: true })
+      );
+    } else if (++frames < 600) {
+      requestAnimationFrame(attempt);
+    }
+  };
+  requestAnimationFrame(attempt);
+}
+
 export const sharePlugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_IDS.share,
   description:
@@ -68,10 +93,27 @@ export const sharePlugin: JupyterFrontEndPlugin<void> = {
       describedBy: { args: { type: 'object', properties: {} } },
       execute: async () => {
         const { openShareDialog } = await import('./dialog');
+        const { sharedPlace } = await import('../format');
         const info = await capella.info;
+        // In Notebook 7, links open the page shared from, not the Lab.
+        const place = sharedPlace(
+          window.location.pathname,
+          new URL(
+            app.serviceManager.serverSettings.baseUrl,
+            window.location.href
+          ).pathname
+        );
+        const url =
+          place.page === 'lab'
+            ? sessionUrl
+            : await client.session(place).then(
+                session => session.url,
+                () => sessionUrl
+              );
         await openShareDialog({
           client,
-          sessionUrl,
+          sessionUrl: url,
+          place,
           info,
           defaults: { ...defaults },
           trans
@@ -91,10 +133,18 @@ export const sharePlugin: JupyterFrontEndPlugin<void> = {
         onClick: () => void app.commands.execute(CommandIDs.openShareDialog)
       });
       button.addClass('jp-CapellaShare-button');
-      button.hide();
+      // Hidden as a widget (the toolbar's item style would show a node that is
+      // only `hidden`) and by the attribute, whose change the top bar follows.
+      const show = (shown: boolean) => {
+        button.setHidden(!shown);
+        button.node.hidden = !shown;
+      };
+      show(false);
       void capella.ready.then(session => {
-        if (session?.you.may.manage) {
-          button.show();
+        const owner = !!session?.you.may.manage;
+        show(owner);
+        if (owner) {
+          makeTabStop(button.node);
         }
       });
       return button;

@@ -1,16 +1,17 @@
-import { Clipboard, Notification } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
 interface IUrlFieldProps {
-  /** the URL to show and copy */
+  /** the URL to show ('' while the link to show is not made yet) */
   url: string;
-  /** false while the link the URL should carry is being made */
-  copyable: boolean;
+  /** a link is being made: Copy waits */
+  busy: boolean;
   /** why share links cannot work here ('' when they can) */
   linksUnavailable: string;
   includeToken: boolean;
   onIncludeToken: (checked: boolean) => void;
+  /** copy the URL (making the link first when there is none yet) */
+  onCopy: () => void;
   trans: TranslationBundle;
 }
 
@@ -20,12 +21,6 @@ interface IUrlFieldProps {
  */
 export function UrlField(props: IUrlFieldProps): JSX.Element {
   const { trans } = props;
-  const copy = () => {
-    Clipboard.copyToSystem(props.url);
-    Notification.success(trans.__('The URL is copied to the clipboard.'), {
-      autoClose: 3000
-    });
-  };
   return (
     <>
       <label className="jp-CapellaShare-field">
@@ -36,12 +31,20 @@ export function UrlField(props: IUrlFieldProps): JSX.Element {
             readOnly
             aria-label={trans.__('Session URL')}
             value={props.url}
+            placeholder={trans.__('The link is made when you copy it')}
             onFocus={event => event.currentTarget.select()}
+            onKeyDown={event => {
+              if (event.key === 'Enter') {
+                event.preventDefault();
+                props.onCopy();
+              }
+            }}
           />
           <button
-            className="jp-mod-styled jp-mod-accept jp-Button"
-            onClick={copy}
-            disabled={!props.copyable}
+            type="button"
+            className="jp-mod-styled jp-mod-accept jp-Button jp-CapellaShare-copy"
+            onClick={props.onCopy}
+            aria-disabled={props.busy}
           >
             {trans.__('Copy')}
           </button>

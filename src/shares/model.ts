@@ -154,6 +154,10 @@ export class SharesModel implements IDisposable {
   get removed(): ISignal<this, IProjectShare[]> {
     return this._removed;
   }
+  /** Emitted when a share was deleted from here (by this user). */
+  get deleted(): ISignal<this, IProjectShare> {
+    return this._deleted;
+  }
   get isDisposed(): boolean {
     return this._poll.isDisposed;
   }
@@ -201,10 +205,19 @@ export class SharesModel implements IDisposable {
   }
 
   /** Delete a share for good; `confirm` is its `project/model`. */
-  remove(share: IProjectShare, confirm: string): Promise<IDeletedShare> {
-    return this._act(share.path, () =>
-      this._client.deleteShare(share, confirm)
-    );
+  async remove(share: IProjectShare, confirm: string): Promise<IDeletedShare> {
+    // told as deleted here, not as gone (which is for what others removed)
+    this._deleting.add(share.path);
+    try {
+      const deleted = await this._act(share.path, async () => {
+        const result = await this._client.deleteShare(share, confirm);
+        this._deleted.emit(share);
+        return result;
+      });
+      return deleted;
+    } finally {
+      this._deleting.delete(share.path);
+    }
   }
 
   /** Where the share's zip is downloaded from. */
@@ -245,7 +258,9 @@ export class SharesModel implements IDisposable {
       throw error; // the poll backs off
     }
     if (mine === this._reads && !this.isDisposed) {
-      const gone = goneShares(this._list, list);
+      const gone = goneShares(this._list, list).filter(
+        share => !this._deleting.has(share.path)
+      );
       this._list = list;
       this._error = '';
       this._changed.emit();
@@ -260,6 +275,8 @@ export class SharesModel implements IDisposable {
   private readonly _poll: Poll;
   private readonly _changed = new Signal<this, void>(this);
   private readonly _removed = new Signal<this, IProjectShare[]>(this);
+  private readonly _deleted = new Signal<this, IProjectShare>(this);
+  private readonly _deleting = new Set<string>();
   private readonly _shownFrequency = {
     interval: REFRESH_MS,
     backoff: true,

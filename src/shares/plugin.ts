@@ -66,9 +66,13 @@ function makeSharesPlugin(): JupyterFrontEndPlugin<void> {
           mayManage: session.you.may.manage
         });
         if (documents) {
-          const { tellOfGoneShares } = await import('./gone');
+          const { closeDeletedShare, tellOfGoneShares } =
+            await import('./gone');
           model.removed.connect((_, gone) =>
             tellOfGoneShares(app, documents, gone, trans)
+          );
+          model.deleted.connect((_, share) =>
+            closeDeletedShare(app, documents, share)
           );
         }
         // watched while hidden too, so that a share deleted meanwhile is told of

@@ -31,16 +31,14 @@ test('a view link: the guest reads but cannot edit or run, and is shown out on r
   await expect(dialog.locator('.jp-CapellaShare-warning')).toContainText(
     'no access of its own'
   );
-  // Ticking the box makes a link at once, with the default choices.
+  // Ticking the box offers the choices; Copy makes the link with them.
   await dialog.getByRole('checkbox').check();
   const urlField = dialog.getByLabel('Session URL');
-  await expect(urlField).toHaveValue(/\?token=csl_/);
-  const first = await urlField.inputValue();
-  // Each changed choice makes a new link and withdraws the unused one.
+  await expect(urlField).toHaveValue('');
   await dialog.getByLabel('Expires after').selectOption('3600');
-  await expect(urlField).not.toHaveValue(first);
   await dialog.getByLabel('Label', { exact: true }).fill('Review team');
-  await dialog.getByLabel('Label', { exact: true }).press('Tab');
+  await dialog.getByRole('button', { name: 'Copy' }).click();
+  await expect(urlField).toHaveValue(/\?token=csl_/);
   await expect(dialog.locator('tr', { hasText: 'Review team' })).toHaveCount(1);
   await expect(dialog.locator('tbody tr')).toHaveCount(1);
   await expect(dialog.getByText('Making the link')).toHaveCount(0);
@@ -122,6 +120,13 @@ test('a view link: the guest reads but cannot edit or run, and is shown out on r
   );
   await expect(ended).toContainText('The owner revoked the link');
   await screenshot(guest, 'guest-access-ended.png', true);
+  // Reloading says so too, instead of asking for the server's token.
+  await guest.reload();
+  await expect(guest.getByRole('heading')).toHaveText(
+    'Your access to this session has ended'
+  );
+  await expect(guest.locator('main')).toContainText('revoked the link');
+  await expect(guest.locator('main')).not.toContainText('jupyter server list');
   // And the link no longer opens anything.
   const again = await guest.request.get(url, { maxRedirects: 0 });
   expect([302, 403]).toContain(again.status());

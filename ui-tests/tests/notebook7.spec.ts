@@ -183,3 +183,38 @@ test('an edit guest in Notebook 7 has no terminal in the New menu', async ({
   expect(found).not.toContain('Terminal');
   await context.close();
 });
+
+test('the owner shares a notebook from Notebook 7: the link opens it there', async ({
+  browser,
+  page
+}) => {
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+  const owner = await page.context().newPage();
+  await owner.goto(`notebooks/${NOTEBOOK}`);
+  await owner.locator('#main-panel').waitFor();
+  await owner.getByRole('button', { name: 'Share', exact: true }).click();
+  const dialog = owner.locator('.jp-Dialog');
+  const url = dialog.getByRole('textbox', { name: 'Session URL' });
+  // the plain URL is this page's, as is the link's
+  await expect(url).toHaveValue(new RegExp(`/notebooks/${NOTEBOOK}$`));
+  await dialog
+    .getByRole('checkbox', { name: 'Include the token in the URL' })
+    .check();
+  await dialog.getByRole('button', { name: 'Copy' }).click();
+  await expect(url).toHaveValue(
+    new RegExp(`/notebooks/${NOTEBOOK}\\?token=csl_`)
+  );
+  const link = await url.inputValue();
+  await owner.close();
+
+  const context = await browser.newContext({ extraHTTPHeaders: {} });
+  const guest = await context.newPage();
+  await openNotebook7(guest, link);
+  await expect(
+    guest.locator('.jp-NotebookPanel .jp-Cell').first()
+  ).toContainText('from the owner');
+  expect(new URL(guest.url()).pathname).toMatch(
+    new RegExp(`/notebooks/${NOTEBOOK}$`)
+  );
+  await context.close();
+});

@@ -170,7 +170,7 @@ test('a registry share: manager and read-only member side by side', async ({
   // and bob is told that the notebook he has open is gone from the server
   await expect(
     bob.getByText(
-      /The project share .*coffee-machine\/brewer is gone .*brew\.ipynb no longer exists/
+      /The share .*coffee-machine\/brewer is gone: save "brew\.ipynb" elsewhere/
     )
   ).toBeVisible({ timeout: GONE_WITHIN });
   await screenshot(bob, 'registry-member-after-delete.png');

@@ -65,6 +65,7 @@ test.describe('the Share dialog', () => {
         await dialog
           .getByRole('checkbox', { name: 'Include the token in the URL' })
           .check();
+        await dialog.getByRole('button', { name: 'Copy' }).click();
         await expect(url).toHaveValue(/\?token=csl_/);
         const revokes = dialog.getByRole('button', { name: /^Revoke (?!all)/ });
         await expect(revokes).toHaveCount(LINKS.length + 1);
@@ -87,8 +88,8 @@ test.describe('the Share dialog', () => {
           width === 1024 && theme === 'dark'
         );
 
-        // From the URL on, Tab reaches every control in order, each link's
-        // Revoke by its own name and in view when it has the focus.
+        // Tab reaches every control in order, each link's Revoke by its own
+        // name and in view when it has the focus.
         const names = await revokes.evaluateAll(buttons =>
           buttons.map(button => button.getAttribute('aria-label'))
         );
