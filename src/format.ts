@@ -2,6 +2,7 @@ import { nullTranslator, TranslationBundle } from '@jupyterlab/translation';
 
 import {
   CodeConfinement,
+  IScope,
   IConnection,
   ISharedPlace,
   Permission
@@ -9,6 +10,48 @@ import {
 
 /** English, for callers without a translator. */
 const defaultBundle = nullTranslator.load('capella_share');
+
+/**
+ * How a scope is offered and listed: "Whole session", "This folder: x/",
+ * "This notebook: x/a.ipynb".
+ */
+export function scopeLabel(
+  scope: IScope,
+  trans: TranslationBundle = defaultBundle
+): string {
+  switch (scope.kind) {
+    case 'folder':
+      return trans.__('This folder: %1/', scope.path);
+    case 'file':
+      return scope.path.endsWith('.ipynb')
+        ? trans.__('This notebook: %1', scope.path)
+        : trans.__('This file: %1', scope.path);
+    default:
+      return trans.__('Whole session');
+  }
+}
+
+/**
+ * The scopes the Share dialog offers: the whole session, the folder the file
+ * browser shows and the document in front (if any), and one asked for; the
+ * first of those last three that is given is chosen at first.
+ */
+export function scopeChoices(places: {
+  folder?: string;
+  document?: string;
+  asked?: IScope;
+}): { scopes: IScope[]; chosen: string } {
+  const scopes: IScope[] = [{ kind: 'session', path: '' }];
+  const add = (scope: IScope | undefined) => {
+    if (scope && scope.path && !scopes.some(s => s.path === scope.path)) {
+      scopes.push(scope);
+    }
+  };
+  add(places.asked);
+  add(places.document ? { kind: 'file', path: places.document } : undefined);
+  add(places.folder ? { kind: 'folder', path: places.folder } : undefined);
+  return { scopes, chosen: places.asked?.path ?? '' };
+}
 
 /**
  * The expiry choices offered in the Share dialog (seconds; null: never).
@@ -52,37 +95,55 @@ export function permissionLabel(
 export function warningFor(
   permission: Permission | null,
   trans: TranslationBundle = defaultBundle,
-  code: CodeConfinement = 'sandbox'
+  code: CodeConfinement = 'sandbox',
+  scope = ''
 ): string {
   const until = trans.__(
     'until the link expires or you revoke it. Ending the session revokes every link.'
   );
+  const files = scope
+    ? trans.__('the files of %1 (and nothing else of this session)', scope)
+    : trans.__('every file in this session');
   const runs =
     code === 'sandbox'
-      ? trans.__(
-          'Their code runs in a sandbox that sees this session’s files but not your token, your other files or your processes; it can still reach the network.'
-        )
+      ? scope
+        ? trans.__(
+            'Their code runs in a sandbox that sees %1 only: not your token, your other files or your processes; it can still reach the network.',
+            scope
+          )
+        : trans.__(
+            'Their code runs in a sandbox that sees this session’s files but not your token, your other files or your processes; it can still reach the network.'
+          )
       : trans.__(
           'No sandbox works on this server: their code runs as you and can read your token and every file you can.'
         );
   switch (permission) {
     case 'view':
       return trans.__(
-        'Anyone with this URL can open, read and download every file in this session and watch notebooks change live, %1',
+        'Anyone with this URL can open, read and download %1 and watch notebooks change live, %2',
+        files,
         until
       );
     case 'edit':
       return trans.__(
-        'Anyone with this URL can read and change every file in this session and run code in its kernels, %1 %2',
+        'Anyone with this URL can read and change %1 and run code in kernels, %2 %3',
+        files,
         until,
         runs
       );
     case 'full':
-      return trans.__(
-        'Anyone with this URL can do everything you can in this session, terminals included, %1 %2',
-        until,
-        runs
-      );
+      return scope
+        ? trans.__(
+            'Anyone with this URL can read and change %1, run code in kernels and open terminals there, %2 %3',
+            files,
+            until,
+            runs
+          )
+        : trans.__(
+            'Anyone with this URL can do everything you can in this session, terminals included, %1 %2',
+            until,
+            runs
+          );
     default:
       return trans.__(
         'This URL carries no access of its own: whoever opens it must log in. Tick "Include the token in the URL" to make a link that lets people in.'

@@ -55,6 +55,8 @@ export interface IYou {
   display_name: string;
   role: 'owner' | 'guest';
   permission: Permission | 'owner';
+  /** the one folder or file this user's link shares ('' : the whole session) */
+  scope: string;
   /** what the server's policy lets this user do (outside read-only shares) */
   may: IMay;
   /** the kernels this user may not connect to */
@@ -112,6 +114,8 @@ export interface ILink {
   label: string;
   permission: Permission;
   path: string;
+  /** the one folder or file the link shares ('' for the whole session) */
+  scope: string;
   created: string;
   expires_at: string | null;
   last_used: string | null;
@@ -149,6 +153,17 @@ export interface ILinkRequest {
   label?: string;
   path?: string;
   page?: SharedPage;
+  /** the one folder or file the link shares (absent: the whole session) */
+  scope?: string;
+}
+
+/**
+ * What a link may share: the whole session, or one folder or file of it.
+ */
+export interface IScope {
+  kind: 'session' | 'folder' | 'file';
+  /** a contents path ('' for the whole session) */
+  path: string;
 }
 
 /**
@@ -216,6 +231,8 @@ export const IAccess = new Token<IAccess>(
  */
 export namespace CommandIDs {
   export const openShareDialog = 'capella-share:open-share-dialog';
+  /** Share the file or folder selected in the file browser. */
+  export const sharePath = 'capella-share:share-path';
   export const openSharesPanel = 'capella-share:open-shares-panel';
   export const readOnlyNotice = 'capella-share:read-only-notice';
 }

@@ -4,6 +4,8 @@ import {
   permissionLabel,
   sameRelease,
   sharedPlace,
+  scopeChoices,
+  scopeLabel,
   warningFor
 } from '../format';
 
@@ -53,6 +55,18 @@ describe('warningFor', () => {
       );
     }
     expect(warningFor('view', undefined, 'unconfined')).not.toMatch(/token/);
+  });
+
+  it('names what a scoped link shares, and only that', () => {
+    expect(warningFor('view', undefined, 'sandbox', 'project')).toMatch(
+      /the files of project \(and nothing else of this session\)/
+    );
+    expect(warningFor('edit', undefined, 'sandbox', 'project')).toMatch(
+      /sees project only/
+    );
+    expect(warningFor('full', undefined, 'sandbox', 'project')).not.toMatch(
+      /everything you can/
+    );
   });
 
   it('tells that a URL without token carries no access', () => {
@@ -111,5 +125,30 @@ describe('sharedPlace', () => {
     });
     // a notebook page without a notebook: the Lab's URL, never a broken one
     expect(sharedPlace('/notebooks/', '/')).toEqual({ page: 'lab', path: '' });
+  });
+});
+
+describe('scopeChoices', () => {
+  it('offers the whole session, then what was asked, the document and the folder', () => {
+    const { scopes, chosen } = scopeChoices({
+      asked: { kind: 'folder', path: 'data' },
+      document: 'project/a.ipynb',
+      folder: 'project'
+    });
+    expect(scopes.map(s => s.path)).toEqual([
+      '',
+      'data',
+      'project/a.ipynb',
+      'project'
+    ]);
+    expect(chosen).toBe('data');
+    expect(scopeLabel(scopes[2])).toBe('This notebook: project/a.ipynb');
+    expect(scopeLabel(scopes[3])).toBe('This folder: project/');
+  });
+
+  it('chooses the whole session unless a scope was asked for', () => {
+    const { scopes, chosen } = scopeChoices({ folder: '' });
+    expect(scopes).toEqual([{ kind: 'session', path: '' }]);
+    expect(chosen).toBe('');
   });
 });

@@ -3,6 +3,7 @@ import { nullTranslator } from '@jupyterlab/translation';
 import { connectedNames } from '../format';
 import {
   granteeName,
+  inside,
   normalLabel,
   sameChoice,
   suggestionsFor
@@ -18,7 +19,12 @@ const ADA: IConnection = {
 };
 
 describe('sameChoice', () => {
-  const choice = { permission: 'view' as const, expiresIn: 3600, label: '' };
+  const choice = {
+    permission: 'view' as const,
+    expiresIn: 3600,
+    label: '',
+    scope: ''
+  };
 
   it('copies the link already made when nothing changed', () => {
     expect(sameChoice(choice, { ...choice })).toBe(true);
@@ -35,6 +41,16 @@ describe('sameChoice', () => {
     expect(sameChoice(choice, { ...choice, permission: 'edit' })).toBe(false);
     expect(sameChoice(choice, { ...choice, expiresIn: null })).toBe(false);
     expect(sameChoice(choice, { ...choice, label: 'Review team' })).toBe(false);
+    expect(sameChoice(choice, { ...choice, scope: 'project' })).toBe(false);
+  });
+});
+
+describe('inside', () => {
+  it('tells whether a path lies in a scope', () => {
+    expect(inside('project/a.ipynb', 'project')).toBe(true);
+    expect(inside('project', 'project')).toBe(true);
+    expect(inside('projects/a.ipynb', 'project')).toBe(false);
+    expect(inside('anything', '')).toBe(true);
   });
 });
 

@@ -61,7 +61,7 @@ function watchAccess(
   connect();
 }
 
-function badge(session: ISession, label: string): Widget {
+function badge(session: ISession, label: string, scope: string): Widget {
   const node = document.createElement('div');
   node.className = `jp-CapellaShare-guestBadge jp-mod-${session.you.permission}`;
   node.setAttribute('role', 'status');
@@ -73,6 +73,13 @@ function badge(session: ISession, label: string): Widget {
   level.className = 'jp-CapellaShare-badge';
   level.textContent = label;
   node.append(name, level);
+  if (scope) {
+    // what this link shares, when it is not the whole session
+    const shared = document.createElement('span');
+    shared.className = 'jp-CapellaShare-guestScope';
+    shared.textContent = scope;
+    node.append(shared);
+  }
   return new Widget({ node });
 }
 
@@ -99,7 +106,10 @@ export const guestPlugin: JupyterFrontEndPlugin<void> = {
       void capella.ready.then(session => {
         if (session?.you.role === 'guest') {
           const label = permissionLabel(session.you.permission, trans);
-          holder.node.appendChild(badge(session, label).node);
+          const scope = session.you.scope
+            ? trans.__('only %1', session.you.scope)
+            : '';
+          holder.node.appendChild(badge(session, label, scope).node);
           holder.show();
         }
       });

@@ -4,7 +4,7 @@ import { UseSignal } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { permissionLabel, warningFor } from '../format';
-import { ICreatedLink } from '../tokens';
+import { ICreatedLink, IScope } from '../tokens';
 import { ActiveLinks } from './active';
 import { NewLinkChoices } from './choices';
 import { HubGrantees } from './grantees';
@@ -17,6 +17,10 @@ import { UrlField } from './url';
 export interface IShareDefaults {
   permission: ILinkChoice['permission'];
   expiresIn: ILinkChoice['expiresIn'];
+  /** what may be shared, the whole session first */
+  scopes: IScope[];
+  /** the scope chosen at first ('' : the whole session) */
+  scope: string;
 }
 
 interface IShareBodyProps {
@@ -74,11 +78,16 @@ function copied(link: ICreatedLink, trans: TranslationBundle): string {
  */
 export function ShareBody(props: IShareBodyProps): JSX.Element {
   const { model, trans } = props;
-  const [includeToken, setIncludeToken] = React.useState(false);
   const [choice, setChoice] = React.useState<ILinkChoice>({
-    ...props.defaults,
+    permission: props.defaults.permission,
+    expiresIn: props.defaults.expiresIn,
+    scope: props.defaults.scope,
     label: ''
   });
+  // a scope chosen (from a file's context menu) shows the link's choices at once
+  const [includeToken, setIncludeToken] = React.useState(
+    !!props.defaults.scope
+  );
 
   const copy = async () => {
     if (!includeToken) {
@@ -125,6 +134,7 @@ export function ShareBody(props: IShareBodyProps): JSX.Element {
               onCopy={() => void copy()}
               status={linkStatus(model, choice, trans)}
               levelsOff={model.levelsOff}
+              scopes={props.defaults.scopes}
               trans={trans}
             />
           )}
@@ -134,7 +144,12 @@ export function ShareBody(props: IShareBodyProps): JSX.Element {
             data-permission={permission ?? 'none'}
           >
             <strong>{trans.__('Warning: ')}</strong>
-            {warningFor(permission, trans, model.code)}
+            {warningFor(
+              permission,
+              trans,
+              model.code,
+              includeToken ? choice.scope : ''
+            )}
           </p>
           {model.error && (
             <p className="jp-CapellaShare-error" role="status">

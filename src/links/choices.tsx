@@ -1,8 +1,8 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
-import { expiryChoices, permissionLabel } from '../format';
-import { Permission } from '../tokens';
+import { expiryChoices, permissionLabel, scopeLabel } from '../format';
+import { IScope, Permission } from '../tokens';
 import { ILinkChoice } from './model';
 
 const PERMISSIONS: Permission[] = ['view', 'edit', 'full'];
@@ -17,6 +17,8 @@ interface INewLinkChoicesProps {
   status: string;
   /** the permissions no link may have here, with why */
   levelsOff: { readonly [permission: string]: string };
+  /** what the link may share: the whole session, a folder, a file */
+  scopes: IScope[];
   trans: TranslationBundle;
 }
 
@@ -28,6 +30,23 @@ export function NewLinkChoices(props: INewLinkChoicesProps): JSX.Element {
   return (
     <fieldset className="jp-CapellaShare-choices">
       <legend>{trans.__('New link')}</legend>
+      <label className="jp-CapellaShare-field">
+        <span>{trans.__('Shares')}</span>
+        <select
+          className="jp-mod-styled"
+          aria-label={trans.__('Shares')}
+          value={choice.scope}
+          onChange={event =>
+            props.onChoose({ ...choice, scope: event.currentTarget.value })
+          }
+        >
+          {props.scopes.map(scope => (
+            <option key={`${scope.kind}:${scope.path}`} value={scope.path}>
+              {scopeLabel(scope, trans)}
+            </option>
+          ))}
+        </select>
+      </label>
       <label className="jp-CapellaShare-field">
         <span>{trans.__('Permission')}</span>
         <select

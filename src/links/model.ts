@@ -31,6 +31,8 @@ export interface ILinkChoice {
   permission: Permission;
   expiresIn: number | null;
   label: string;
+  /** the one folder or file to share ('' for the whole session) */
+  scope: string;
 }
 
 /**
@@ -47,8 +49,16 @@ export function sameChoice(a: ILinkChoice, b: ILinkChoice): boolean {
   return (
     a.permission === b.permission &&
     a.expiresIn === b.expiresIn &&
+    a.scope === b.scope &&
     normalLabel(a.label) === normalLabel(b.label)
   );
+}
+
+/**
+ * Whether contents path `path` lies in `scope` ('' : everything).
+ */
+export function inside(path: string, scope: string): boolean {
+  return !scope || path === scope || path.startsWith(`${scope}/`);
 }
 
 /**
@@ -186,7 +196,11 @@ export class LinksModel implements IDisposable {
         permission: choice.permission,
         expires_in: choice.expiresIn,
         label: normalLabel(choice.label) || undefined,
-        ...(this._place.page === 'lab' ? {} : this._place)
+        ...(choice.scope ? { scope: choice.scope } : {}),
+        ...(this._place.page === 'lab' ||
+        !inside(this._place.path, choice.scope)
+          ? {}
+          : this._place)
       });
       this._update({ made: { link, choice: { ...choice } } });
       return link;

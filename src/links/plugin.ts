@@ -3,11 +3,19 @@ import {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { ICommandPalette, IToolbarWidgetRegistry } from '@jupyterlab/apputils';
+import { IDocumentManager } from '@jupyterlab/docmanager';
+import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { shareIcon, ToolbarButton } from '@jupyterlab/ui-components';
 
-import { CommandIDs, ICapellaShare, Permission, PLUGIN_IDS } from '../tokens';
+import {
+  CommandIDs,
+  ICapellaShare,
+  IScope,
+  Permission,
+  PLUGIN_IDS
+} from '../tokens';
 import { ShareClient } from '../client';
 import type { IShareDefaults } from './body';
 
@@ -46,7 +54,9 @@ export const sharePlugin: JupyterFrontEndPlugin<void> = {
     IToolbarWidgetRegistry,
     ISettingRegistry,
     ICommandPalette,
-    ITranslator
+    ITranslator,
+    IDocumentManager,
+    IDefaultFileBrowser
   ],
   activate: (
     app: JupyterFrontEnd,
@@ -54,13 +64,20 @@ export const sharePlugin: JupyterFrontEndPlugin<void> = {
     toolbarRegistry: IToolbarWidgetRegistry | null,
     settingRegistry: ISettingRegistry | null,
     palette: ICommandPalette | null,
-    translator: ITranslator | null
+    translator: ITranslator | null,
+    documents: IDocumentManager | null,
+    browser: IDefaultFileBrowser | null
   ) => {
     const trans = (translator ?? nullTranslator).load('capella_share');
     const client = new ShareClient(app.serviceManager.serverSettings);
-    const defaults: IShareDefaults = {
+    const defaults: Omit<IShareDefaults, 'scopes' | 'scope'> = {
       permission: 'view',
       expiresIn: 8 * 3600
+    };
+    /** The document in front, if it is one (its path). */
+    const currentDocument = (): string | undefined => {
+      const widget = app.shell.currentWidget;
+      return (widget && documents?.contextForWidget(widget)?.path) || undefined;
     };
     let isOwner = false;
     let sessionUrl = '';
@@ -90,10 +107,33 @@ export const sharePlugin: JupyterFrontEndPlugin<void> = {
       icon: shareIcon,
       isVisible: () => isOwner,
       isEnabled: () => isOwner,
-      describedBy: { args: { type: 'object', properties: {} } },
-      execute: async () => {
+      describedBy: {
+        args: {
+          type: 'object',
+          properties: {
+            scope: {
+              type: 'string',
+              description: 'A file or folder to share instead of the session'
+            },
+            kind: { type: 'string', enum: ['file', 'folder'] }
+          }
+        }
+      },
+      execute: async args => {
         const { openShareDialog } = await import('./dialog');
-        const { sharedPlace } = await import('../format');
+        const { scopeChoices, sharedPlace } = await import('../format');
+        const asked: IScope | undefined =
+          typeof args.scope === 'string' && args.scope
+            ? {
+                kind: args.kind === 'folder' ? 'folder' : 'file',
+                path: args.scope
+              }
+            : undefined;
+        const { scopes, chosen } = scopeChoices({
+          asked,
+          document: currentDocument(),
+          folder: browser?.model.path || undefined
+        });
         const info = await capella.info;
         // In Notebook 7, links open the page shared from, not the Lab.
         const place = sharedPlace(
@@ -115,8 +155,25 @@ export const sharePlugin: JupyterFrontEndPlugin<void> = {
           sessionUrl: url,
           place,
           info,
-          defaults: { ...defaults },
+          defaults: { ...defaults, scopes, scope: chosen },
           trans
+        });
+      }
+    });
+    app.commands.addCommand(CommandIDs.sharePath, {
+      label: trans.__('Share…'),
+      caption: trans.__('Share only this file or folder through a link'),
+      icon: shareIcon,
+      isVisible: () => isOwner && !!browser,
+      isEnabled: () => isOwner && !!browser,
+      execute: () => {
+        const item = browser?.selectedItems().next();
+        if (!item || item.done) {
+          return;
+        }
+        return app.commands.execute(CommandIDs.openShareDialog, {
+          scope: item.value.path,
+          kind: item.value.type === 'directory' ? 'folder' : 'file'
         });
       }
     });

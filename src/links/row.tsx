@@ -17,7 +17,14 @@ export function LinkRow(props: {
   const name = link.label || link.id;
   return (
     <tr data-link-id={link.id}>
-      <td>{name}</td>
+      <td>
+        {name}
+        {link.scope && (
+          <span className="jp-CapellaShare-scope" title={link.scope}>
+            {trans.__('only %1', link.scope)}
+          </span>
+        )}
+      </td>
       <td>
         <span className={`jp-CapellaShare-badge jp-mod-${link.permission}`}>
           {permissionLabel(link.permission, trans)}
