@@ -275,16 +275,21 @@ class ProcessManager(LoggingConfigurable):
             stream.close()
 
     # -- a link ends ----------------------------------------------------------------------
-    def end_link(self, link: ShareLink, reason: str) -> None:
+    def end_link(self, link: ShareLink, reason: str) -> dict[str, t.Any]:
+        """End what the link's guests started; say what (for the trail)."""
         self._forget_gone_kernels()
-        self._end_terminals(link.id)
+        terminals = self._end_terminals(link.id)
         ending = self._end_unused_kernels()
+        shut_down = sorted(ending)
         ran = self._ran.pop(link.id, set()) - ending
+        restarted = []
         if self.restart_kernels_guests_ran:
             for kernel_id in sorted(ran):
                 if kernel_id in self.kernel_manager:
                     ending.add(kernel_id)
+                    restarted.append(kernel_id)
                     self._spawn(self._restart(kernel_id, link))
+        interrupted = 0
         for kernel_id, pending in list(self._executions.items()):
             if kernel_id in ending:
                 continue
@@ -292,16 +297,28 @@ class ProcessManager(LoggingConfigurable):
             running = [m for m in mine if pending[m].started]
             if running:
                 self._interrupt(kernel_id, running[0])
+                interrupted += 1
             elif mine and kernel_id not in self._watches and self._busy(kernel_id):
                 # nothing tells what the kernel runs: assume it is the guest's
                 self._interrupt(kernel_id, mine[0])
+                interrupted += 1
+        ended = {
+            "terminals": terminals,
+            "kernels_shut_down": shut_down,
+            "kernels_restarted": restarted,
+            "executions_interrupted": interrupted,
+        }
+        return {key: value for key, value in ended.items() if value}
 
-    def _end_terminals(self, link_id: str) -> None:
+    def _end_terminals(self, link_id: str) -> list[str]:
+        ended = []
         for name, (manager, owner) in list(self._terminals.items()):
             if owner != link_id:
                 continue
             del self._terminals[name]
+            ended.append(name)
             self._spawn(self._terminate(manager, name, link_id))
+        return ended
 
     def _end_unused_kernels(self) -> set[str]:
         """Shut down the kernels started by guests of ended links that no one else
