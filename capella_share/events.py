@@ -4,11 +4,13 @@ read them.
 Events of ours are the owner's business (they name links and what their guests
 did): a guest's subscription to the event stream never receives them. Events a
 client posts to the bus are never taken for ours: only the server emits under
-our schemas.
+our schemas, and ``POST api/events`` naming one of them is refused, whoever
+sends it (a platform's event handlers ship what the bus carries).
 """
 
 from __future__ import annotations
 
+import json
 import typing as t
 
 from tornado import web
@@ -17,6 +19,16 @@ from .identity import principal_of
 
 #: A kernel was restarted because a guest who had run code in it lost access.
 KERNEL_RESTARTED = "urn:capella-share:event:kernel-restarted:v1"
+#: A record of the activity trail (docs/activity.md).
+ACTIVITY = "urn:capella-share:event:activity:v1"
+
+#: Why an event under one of our schemas cannot be posted.
+POST_REFUSED = (
+    "Events of capella-share are emitted by the server only: a client may not post "
+    "them to the event bus."
+)
+
+_TEXT = {"type": "string"}
 
 SCHEMAS: dict[str, dict[str, t.Any]] = {
     KERNEL_RESTARTED: {
@@ -33,6 +45,37 @@ SCHEMAS: dict[str, dict[str, t.Any]] = {
             "kernel_id": {"type": "string"},
             "link_id": {"type": "string"},
             "label": {"type": "string"},
+        },
+    },
+    ACTIVITY: {
+        "$id": ACTIVITY,
+        "version": "1",
+        "title": "A record of capella-share's activity trail",
+        "description": (
+            "What a guest did through a link or hub grant (arrived, left, opened, "
+            "saved, ran code, was refused...), or what the owner did to links and "
+            "shares, as written to the server's hash-chained trail (seq and hash "
+            "let a copy be checked against the file). See docs/activity.md."
+        ),
+        "type": "object",
+        "required": ["seq", "at", "action", "hash"],
+        "properties": {
+            "seq": {"type": "integer", "minimum": 1},
+            "at": _TEXT,
+            "action": _TEXT,
+            "hash": _TEXT,
+            "prev": _TEXT,
+            "link": _TEXT,
+            "user": _TEXT,
+            "name": _TEXT,
+            "level": {"enum": ["view", "edit", "full", "owner"]},
+            "path": _TEXT,
+            "to": _TEXT,
+            "kernel": _TEXT,
+            "terminal": _TEXT,
+            "reason": _TEXT,
+            "what": _TEXT,
+            "status": {"type": "integer"},
         },
     },
 }
@@ -54,6 +97,35 @@ def emit_kernel_restarted(serverapp: t.Any, kernel_id: str, link: t.Any) -> None
         return
     data = {"kernel_id": kernel_id, "link_id": link.id, "label": link.label or ""}
     logger.emit(schema_id=KERNEL_RESTARTED, data=data)
+
+
+def activity_emitter(serverapp: t.Any) -> t.Callable[[dict[str, t.Any]], None] | None:
+    """What puts a trail record on the event bus (None without an event logger)."""
+    logger = getattr(serverapp, "event_logger", None)
+    if logger is None:
+        return None
+
+    def emit(record: dict[str, t.Any]) -> None:
+        logger.emit(schema_id=ACTIVITY, data=record)
+
+    return emit
+
+
+def guard_event_post(cls: type[web.RequestHandler]) -> type[web.RequestHandler]:
+    """``EventHandler`` that refuses a posted event under one of our schemas."""
+
+    @web.authenticated
+    async def post(self: t.Any) -> t.Any:
+        try:
+            payload = json.loads(self.request.body or b"null")
+        except ValueError:
+            payload = None
+        if isinstance(payload, dict) and payload.get("schema_id") in SCHEMAS:
+            raise web.HTTPError(403, POST_REFUSED)
+        upstream_post: t.Any = cls.post
+        return await upstream_post(self)
+
+    return type(cls.__name__, (cls,), {"post": post, "__module__": __name__})
 
 
 def guard_event_stream(cls: type[web.RequestHandler]) -> type[web.RequestHandler]:
