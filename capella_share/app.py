@@ -14,6 +14,7 @@ from traitlets import Bool, Enum, Int, Type, Unicode, default, dlink
 from . import policy, upstream
 from .activity.contents import ActivityContentsMixin
 from .activity.manager import ActivityTrail, slot_name
+from .activity.shipping import RegistryShipper
 from .authorizer import PolicyAuthorizerMixin
 from .base import (
     ACTIVITY_SETTING,
@@ -266,6 +267,16 @@ class CapellaShareApp(ExtensionApp):
         it. 0 (the default) keeps every one.""",
     )
 
+    activity_to_registry = Bool(
+        False,
+        config=True,
+        help="""Under JupyterHub, also send the activity trail to the hub's share
+        registry (CAPELLA_SHARE_REGISTRY_URL, set by the spawner hook), which keeps
+        each record about a file in a project share for that project's managers
+        (docs/registry.md). Records the registry could not take are sent later:
+        the trail's file stays the record.""",
+    )
+
     @default("activity_dir")
     def _activity_dir_default(self) -> str:
         return os.path.join(jupyter_data_dir(), "capella_share", "activity")
@@ -479,6 +490,7 @@ class CapellaShareApp(ExtensionApp):
     def _start_activity(self) -> ActivityTrail | None:
         """The activity trail, told by every part that sees what guests do; None
         when the operator turned it off."""
+        self.shipper: RegistryShipper | None = None
         if not self.activity_trail:
             self.log.info("capella-share: guests' activity is not recorded (activity_trail)")
             return None
@@ -505,7 +517,23 @@ class CapellaShareApp(ExtensionApp):
             contents_manager.private_folders = self._private_folders(trail)
         self.sandbox.private_folders = [trail.base_dir]
         trail.record("trail.start", version=package_version())
+        self.shipper = self._start_shipping(trail)
         return trail
+
+    def _start_shipping(self, trail: ActivityTrail) -> RegistryShipper | None:
+        if not self.activity_to_registry:
+            return None
+        shipper = RegistryShipper(trail, getattr(self, "shares", None), parent=self, log=self.log)
+        if not shipper.registry_url or not shipper.server.partition("/")[0]:
+            self.log.error(
+                "capella-share: activity_to_registry is set, but no share registry is named "
+                "(CAPELLA_SHARE_REGISTRY_URL, set under JupyterHub by the spawner hook): the "
+                "trail stays in %s",
+                trail.folder,
+            )
+            return None
+        shipper.start()
+        return shipper
 
     def _private_folders(self, trail: ActivityTrail) -> tuple[str, ...]:
         """The server's folders no guest may reach that lie inside its root
@@ -710,6 +738,8 @@ class CapellaShareApp(ExtensionApp):
         self.links.close()
         if self.activity is not None:
             self.activity.record("trail.stop")
+            if self.shipper is not None:
+                await self.shipper.stop()
             self.activity.close()
         shares: ShareProvider | None = getattr(self, "shares", None)
         if shares is not None:
