@@ -15,6 +15,7 @@ import typing as t
 
 from tornado import web
 
+from .connections import is_open
 from .identity import principal_of
 
 #: A kernel was restarted because a guest who had run code in it lost access.
@@ -134,6 +135,8 @@ def guard_event_stream(cls: type[web.RequestHandler]) -> type[web.RequestHandler
     async def event_listener(self: t.Any, logger: t.Any, schema_id: str, data: t.Any) -> None:
         if schema_id in SCHEMAS and not principal_of(self.current_user).is_owner:
             return
+        if not is_open(self):
+            return  # closing: a write now would fail where nobody hears of it
         await cls.event_listener(self, logger, schema_id, data)  # type:ignore[attr-defined]
 
     return type(cls.__name__, (cls,), {"event_listener": event_listener, "__module__": __name__})
