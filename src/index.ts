@@ -1,6 +1,7 @@
 import { JupyterFrontEndPlugin } from '@jupyterlab/application';
 
 import { accessPlugin, refusalsPlugin } from './access/plugin';
+import { activityPlugin } from './activity/plugin';
 import { guestPlugin } from './guest/plugin';
 import { kernelsPlugin } from './kernels/plugin';
 import { sessionPlugin } from './session';
@@ -18,7 +19,8 @@ const plugins: JupyterFrontEndPlugin<any>[] = [
   accessPlugin,
   refusalsPlugin,
   trustPlugin,
-  kernelsPlugin
+  kernelsPlugin,
+  activityPlugin
 ];
 
 export default plugins;

@@ -188,6 +188,7 @@ export namespace CommandIDs {
   export const openShareDialog = 'capella-share:open-share-dialog';
   export const openSharesPanel = 'capella-share:open-shares-panel';
   export const readOnlyNotice = 'capella-share:read-only-notice';
+  export const openActivity = 'capella-share:open-activity';
 }
 
 export const PLUGIN_IDS = {
@@ -198,7 +199,8 @@ export const PLUGIN_IDS = {
   access: 'capella-share:access',
   refusals: 'capella-share:refusals',
   trust: 'capella-share:trust',
-  kernels: 'capella-share:kernels'
+  kernels: 'capella-share:kernels',
+  activity: 'capella-share:activity'
 };
 
 /**
@@ -206,6 +208,54 @@ export const PLUGIN_IDS = {
  * code in it lost access (capella_share/events.py).
  */
 export const KERNEL_RESTARTED = 'urn:capella-share:event:kernel-restarted:v1';
+
+/**
+ * The server's event carrying each record of its activity trail as it is made
+ * (capella_share/events.py; guests never receive it).
+ */
+export const ACTIVITY_EVENT = 'urn:capella-share:event:activity:v1';
+
+/**
+ * One record of the activity trail (docs/activity.md): who did what, when.
+ * Guests' records name their link, user name, display name and level; the
+ * owner's say `level: 'owner'`; the server's own carry no level.
+ */
+export interface IActivityRecord {
+  seq: number;
+  at: string;
+  action: string;
+  hash: string;
+  level?: Permission | 'owner';
+  link?: string;
+  user?: string;
+  name?: string;
+  path?: string;
+  to?: string;
+  [field: string]: unknown;
+}
+
+/**
+ * GET activity: a page of records, newest first.
+ */
+export interface IActivityPage {
+  records: IActivityRecord[];
+  /** the `before` of the next (older) page; null on the last */
+  next: number | null;
+  /** false when the server records nothing */
+  recording: boolean;
+  /** why the trail cannot be written now */
+  problem: string | null;
+}
+
+/**
+ * What GET activity is asked for.
+ */
+export interface IActivityQuery {
+  link?: string;
+  since?: string;
+  before?: number;
+  limit?: number;
+}
 
 /**
  * The release of this Lab extension; a jest test keeps it equal to package.json.

@@ -3,12 +3,15 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { UseSignal } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
+import { ILink } from '../tokens';
 import { LinksModel } from './model';
 import { LinkRow } from './row';
 
 interface IActiveLinksProps {
   model: LinksModel;
   trans: TranslationBundle;
+  /** open what a link's guests did */
+  onActivity?: (link: ILink) => void;
 }
 
 /**
@@ -60,7 +63,7 @@ export function ActiveLinks(props: IActiveLinksProps): JSX.Element {
                 <th>{trans.__('Connected')}</th>
                 <th>
                   <span className="jp-CapellaShare-hidden">
-                    {trans.__('Revoke')}
+                    {trans.__('Actions')}
                   </span>
                 </th>
               </tr>
@@ -75,6 +78,9 @@ export function ActiveLinks(props: IActiveLinksProps): JSX.Element {
                       now={now ?? model.now}
                       trans={trans}
                       onRevoke={() => void model.revoke(link.id)}
+                      onActivity={
+                        props.onActivity && (() => props.onActivity!(link))
+                      }
                     />
                   ))}
                 </tbody>

@@ -3,6 +3,7 @@ import { UseSignal } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { warningFor } from '../format';
+import { ILink } from '../tokens';
 import { ActiveLinks } from './active';
 import { NewLinkChoices } from './choices';
 import { HubGrantees } from './grantees';
@@ -21,6 +22,8 @@ interface IShareBodyProps {
   model: LinksModel;
   defaults: IShareDefaults;
   trans: TranslationBundle;
+  /** open what a link's guests did */
+  onActivity?: (link: ILink) => void;
 }
 
 /**
@@ -88,7 +91,11 @@ export function ShareBody(props: IShareBodyProps): JSX.Element {
               {model.error}
             </p>
           )}
-          <ActiveLinks model={model} trans={trans} />
+          <ActiveLinks
+            model={model}
+            trans={trans}
+            onActivity={props.onActivity}
+          />
           {model.hub && (
             <HubGrantees
               model={model}

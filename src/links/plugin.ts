@@ -74,7 +74,14 @@ export const sharePlugin: JupyterFrontEndPlugin<void> = {
           sessionUrl,
           info,
           defaults: { ...defaults },
-          trans
+          trans,
+          openActivity: app.commands.hasCommand(CommandIDs.openActivity)
+            ? link =>
+                void app.commands.execute(CommandIDs.openActivity, {
+                  link: link.id,
+                  label: link.label
+                })
+            : undefined
         });
       }
     });

@@ -114,7 +114,10 @@ test.describe('the Share dialog', () => {
           'Expires after',
           'Label',
           `Active links (${LINKS.length + 1})`,
-          ...names,
+          ...names.flatMap(name => [
+            name!.replace(/^Revoke /, 'Activity of '),
+            name
+          ]),
           'Revoke all',
           'Close'
         ]);
