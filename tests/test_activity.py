@@ -175,7 +175,7 @@ async def test_every_action_of_every_guest_is_in_the_trail_once_in_order(
     await until(lambda: saved_source(jp_root_dir, "shared.ipynb") == edit_room.source)
     await until(
         lambda: any(
-            r["action"] == "file.save" and r.get("via") == "rtc" for r in capella.activity._recent
+            r["action"] == "file.save" and r.get("via") == "rtc" for r in capella.activity.latest()
         )
     )
     session = await fetch(

@@ -212,7 +212,8 @@ async def test_guests_leave_by_logging_out_or_when_their_link_expires(
     assert (await fetch("api", "contents", token=short_token)).code == 200
     await until(
         lambda: any(
-            r["action"] == "link.end" and r["link"] == short["id"] for r in capella.activity._recent
+            r["action"] == "link.end" and r["link"] == short["id"]
+            for r in capella.activity.latest()
         ),
         timeout=5,
     )

@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import hashlib
+import json
 import os
 import re
 import time
@@ -37,7 +38,7 @@ from traitlets import Int
 from traitlets.config import LoggingConfigurable
 
 from ..policy import Principal
-from .trail import TrailError, TrailWriter, iso_ms, records_backwards
+from .trail import TrailError, TrailWriter, iso_ms, records_backwards, stored_backwards
 
 if t.TYPE_CHECKING:
     from ..gate import GuestGate
@@ -87,6 +88,29 @@ def slot_name(environ: t.Mapping[str, str]) -> str:
         return "server"
     server = environ.get("JUPYTERHUB_SERVER_NAME", "") or "default"
     return re.sub(r"[^A-Za-z0-9_.-]", "-", f"hub-{user}-{server}")
+
+
+def _texts(value: t.Any) -> t.Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from _texts(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _texts(item)
+
+
+def _cut(value: t.Any, redactor: SecretRedactor) -> t.Any:
+    if isinstance(value, str):
+        data = value.encode("utf-8", "surrogatepass")
+        return redactor.cut(data, marker=SECRET_MARKER).decode("utf-8", "replace")
+    if isinstance(value, dict):
+        return {_cut(key, redactor): _cut(item, redactor) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_cut(item, redactor) for item in value]
+    return value
 
 
 @dataclass
@@ -146,7 +170,9 @@ class ActivityTrail(LoggingConfigurable):
         self.problem = ""
         self._waiting: list[Record] = []
         self._retry: object | None = None
-        self._recent: collections.deque[Record] = collections.deque()
+        #: (seq, line) of the latest records, oldest first: lines, not dicts, so
+        #: that they cost little memory and nothing to the garbage collector
+        self._recent: collections.deque[tuple[int, bytes]] = collections.deque()
         self._present: dict[tuple[str, str], _Presence] = {}
         self._refusals: dict[tuple[str, str], _Refusals] = {}
         #: file id -> who edited the document live since it was last saved -> updates
@@ -181,9 +207,9 @@ class ActivityTrail(LoggingConfigurable):
         self._fail(f"the activity trail cannot be written ({problem})")
 
     def _load_recent(self) -> None:
-        recent: list[Record] = []
-        for record in records_backwards(self.folder):
-            recent.append(record)
+        recent: list[tuple[int, bytes]] = []
+        for record, line in stored_backwards(self.folder):
+            recent.append((record["seq"], line))
             if len(recent) >= self.memory:
                 break
         self._recent = collections.deque(reversed(recent), maxlen=max(1, self.memory))
@@ -234,7 +260,8 @@ class ActivityTrail(LoggingConfigurable):
                 self.gate.open(GATE_KEY)
 
     def _stored(self, record: Record) -> None:
-        self._recent.append(record)
+        assert self.writer is not None
+        self._recent.append((record["seq"], self.writer.last_line))
         if self.emit is not None:
             try:
                 self.emit(record)
@@ -261,20 +288,15 @@ class ActivityTrail(LoggingConfigurable):
         self._retry = None
         self._write_waiting()
 
-    def _clean(self, value: t.Any) -> t.Any:
-        """``value`` with every secret cut out of its texts."""
-        if isinstance(value, str):
-            if self.redactor is None:
-                return value
-            data = value.encode("utf-8", "surrogatepass")
-            if not self.redactor.holds_secret(data):
-                return value
-            return self.redactor.cut(data, marker=SECRET_MARKER).decode("utf-8", "replace")
-        if isinstance(value, dict):
-            return {key: self._clean(item) for key, item in value.items()}
-        if isinstance(value, list | tuple):
-            return [self._clean(item) for item in value]
-        return value
+    def _clean(self, record: Record) -> Record:
+        """``record`` with every secret cut out of its texts (looked for once in
+        all of them together: a record seldom holds one)."""
+        if self.redactor is None:
+            return record
+        texts = "\n".join(_texts(record)).encode("utf-8", "surrogatepass")
+        if not self.redactor.holds_secret(texts):
+            return record
+        return t.cast(Record, _cut(record, self.redactor))
 
     # -- who -------------------------------------------------------------------------------
     def actor(self, principal: Principal, name: str | None = None) -> Record:
@@ -474,6 +496,10 @@ class ActivityTrail(LoggingConfigurable):
             since is None or str(record.get("at", "")) >= since
         )
 
+    def latest(self, count: int = 100) -> list[Record]:
+        """The latest ``count`` records, oldest first."""
+        return [json.loads(line) for _, line in list(self._recent)[-count:]]
+
     async def search(
         self,
         link: str | None = None,
@@ -487,10 +513,14 @@ class ActivityTrail(LoggingConfigurable):
         ``before`` of the next page, or None when there is none."""
         found: list[Record] = []
         oldest_in_memory: int | None = None
-        for record in reversed(self._recent):
-            oldest_in_memory = record["seq"]
-            if before is not None and record["seq"] >= before:
+        needle = b'"link":' + json.dumps(link).encode() if link is not None else b""
+        for seq, line in reversed(self._recent):
+            oldest_in_memory = seq
+            if before is not None and seq >= before:
                 continue
+            if needle not in line:
+                continue
+            record = json.loads(line)
             if since is not None and str(record.get("at", "")) < since:
                 return found, None
             if self._matches(record, link, None):
@@ -526,8 +556,9 @@ class ActivityTrail(LoggingConfigurable):
     def records_after(self, seq: int, limit: int) -> list[Record]:
         """Up to ``limit`` records whose ``seq`` is above ``seq``, oldest first,
         from memory when it reaches back that far, else from the files."""
-        if self._recent and self._recent[0]["seq"] <= seq + 1:
-            return [record for record in self._recent if record["seq"] > seq][:limit]
+        if self._recent and self._recent[0][0] <= seq + 1:
+            lines = [line for number, line in self._recent if number > seq][:limit]
+            return [json.loads(line) for line in lines]
         older: list[Record] = []
         for record in records_backwards(self.folder):
             if record["seq"] <= seq:

@@ -1,6 +1,6 @@
 """The activity trail on disk: append-only JSON lines, hash-chained, rotated by size.
 
-One record a line, its keys sorted, written with a single ``write`` to a file
+One record a line, its keys sorted (its hash last), written with a single ``write`` to a file
 opened for appending. Each record holds a sequence number (``seq``, one more
 than the record before, across files and restarts) and ``hash``: the SHA-256 of
 the hash before it and of the record's own canonical JSON without ``hash``. A
@@ -119,6 +119,18 @@ def parse(line: bytes) -> dict[str, t.Any] | None:
     return record
 
 
+def stored_backwards(folder: str) -> Iterator[tuple[dict[str, t.Any], bytes]]:
+    """(record, its line) of the trail in ``folder``, newest first."""
+    for path in reversed(trail_files(folder)):
+        try:
+            for line in lines_backwards(path):
+                record = parse(line)
+                if record is not None:
+                    yield record, line
+        except FileNotFoundError:  # rotated away meanwhile: read under its new name
+            continue
+
+
 def records_backwards(folder: str, before: int | None = None) -> Iterator[dict[str, t.Any]]:
     """The records of the trail in ``folder``, newest first; with ``before``, only
     those whose ``seq`` is lower. Unreadable lines are skipped (``verify`` says so)."""
@@ -156,6 +168,8 @@ class TrailWriter:
         self._lock_fd: int | None = None
         self._size = 0
         self._first_seq = 0  # of the file being written (0: it is empty)
+        #: the line of the record last appended (without its newline)
+        self.last_line = b""
 
     # -- opening -----------------------------------------------------------------------
     def open(self) -> None:
@@ -216,13 +230,16 @@ class TrailWriter:
         stored = {**record, "seq": self.last_seq + 1}
         if self._size == 0:
             stored["prev"] = self.last_hash
-        digest = chained(self.last_hash, canonical(stored))
+        body = canonical(stored)
+        digest = chained(self.last_hash, body)
         stored["hash"] = digest
-        line = canonical(stored) + b"\n"
+        # the hash goes last: checking a line takes it out and sorts the rest again
+        line = body[:-1] + b',"hash":"' + digest.encode("ascii") + b'"}\n'
         written = os.write(self._fd, line)
         if written != len(line):  # a full disk may take part of it
             raise OSError(28, "the disk took only part of a record")
         self.last_seq, self.last_hash = stored["seq"], digest
+        self.last_line = line[:-1]
         if self._size == 0:
             self._first_seq = stored["seq"]
         self._size += written
