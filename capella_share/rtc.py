@@ -256,7 +256,10 @@ def guard_document_socket(cls: type[web.RequestHandler]) -> type[web.RequestHand
             document = _document_room(upstream.room_of(self))
             if activity is None or principal.is_owner or document is None:
                 return
-            path = _path_of(self, document)
+            try:
+                path = _path_of(self, document)
+            except Exception:  # the file id manager could not say: nothing to name
+                path = None
             if path is not None:
                 activity.guest(
                     principal, "file.open", self.current_user.display_name, path=path, via="rtc"

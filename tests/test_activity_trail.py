@@ -219,3 +219,23 @@ def test_the_command_prints_and_filters(tmp_path, capsys):
     assert "b.ipynb" in capsys.readouterr().out
     assert cli("--dir", str(tmp_path / "nothing")) == 1
     assert "no activity trail" in capsys.readouterr().err
+
+
+def test_a_rotation_that_fails_loses_no_record_and_writes_none_twice(tmp_path, monkeypatch):
+    writer = TrailWriter(str(tmp_path), 600)
+    writer.open()
+    rename = os.rename
+
+    def full(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "rename", full)
+    for number in range(6):  # past the rotation size: each append tries and fails
+        writer.append({"at": "2025-01-01T00:00:00.000Z", "action": "file.open", "n": number})
+    monkeypatch.setattr(os, "rename", rename)
+    writer.append({"at": "2025-01-01T00:00:01.000Z", "action": "file.open", "n": 6})
+    writer.append({"at": "2025-01-01T00:00:02.000Z", "action": "file.open", "n": 7})
+    writer.close()
+    assert [r["n"] for r in records_forwards(str(tmp_path))] == list(range(8))
+    assert len(trail_files(str(tmp_path))) == 2
+    assert verify(str(tmp_path)).intact

@@ -225,8 +225,11 @@ class TrailWriter:
     def append(self, record: dict[str, t.Any]) -> dict[str, t.Any]:
         """Store ``record`` (JSON values only, no ``seq``/``hash``/``prev``) as the
         next one; return it as stored. OSError if the disk refuses."""
-        if self._fd is None:
+        if self._lock_fd is None:
             raise TrailError(0, "the trail is closed")
+        if self._fd is None:
+            self._open_current()  # its last rotation could not open a new file
+        assert self._fd is not None
         stored = {**record, "seq": self.last_seq + 1}
         if self._size == 0:
             stored["prev"] = self.last_hash
@@ -244,15 +247,18 @@ class TrailWriter:
             self._first_seq = stored["seq"]
         self._size += written
         if self._size >= self.rotate_bytes:
-            self._rotate()
+            # the record is written: a rotation that fails is tried again after the next
+            with contextlib.suppress(OSError):
+                self._rotate()
         return stored
 
     def _rotate(self) -> None:
         assert self._fd is not None
+        current = os.path.join(self.folder, CURRENT)
+        # renamed while open: what is written meanwhile goes into the file set aside
+        os.rename(current, os.path.join(self.folder, f"activity-{self._first_seq:012d}.jsonl"))
         os.close(self._fd)
         self._fd = None
-        current = os.path.join(self.folder, CURRENT)
-        os.rename(current, os.path.join(self.folder, f"activity-{self._first_seq:012d}.jsonl"))
         self._open_current()
         if self.keep_files > 0:
             rotated = trail_files(self.folder)[:-1]
