@@ -418,3 +418,19 @@ async def test_the_trail_in_a_copy_reports_a_line_removed_or_edited(
     (copy / CURRENT).write_text("\n".join(lines) + "\n")
     assert main(["activity", "--verify", "--dir", str(copy)]) == 1
     assert "does not match its hash" in capsys.readouterr().out
+
+
+async def test_a_secret_a_guest_types_is_cut_from_its_record(
+    fetch, make_link, start_kernel, kernel_client, capella, jp_serverapp
+):
+    owner_token = jp_serverapp.identity_provider.token
+    _, token = await make_link("edit", label="Careless")
+    kernel_id = await start_kernel(token=token)
+    kernel = await kernel_client(kernel_id, token=token)
+    await kernel.run(f"secret = '{owner_token}'; link = '{token}'")
+    trail = (await fetch("api", "capella-share", "activity", params={"limit": "1"})).json()
+    (record,) = trail["records"]
+    assert record["action"] == "kernel.execute"
+    assert record["code_first_line"] == "secret = '[secret]'; link = '[secret]'"
+    raw = Path(capella.activity.folder, CURRENT).read_bytes()
+    assert owner_token.encode() not in raw and token.encode() not in raw

@@ -274,3 +274,9 @@ async def test_a_server_told_to_record_nothing_records_nothing(
     assert page == {"records": [], "next": None, "recording": False, "problem": None}
     assert not (jp_data_dir / "capella_share" / "activity").exists()
     await asyncio.sleep(0)
+
+
+async def test_the_sandbox_hides_the_trails_folder(trail_in_root, capella):
+    """Kept inside the root, the trail is still hidden from code guests run."""
+    plan = capella.sandbox.plan("")
+    assert capella.activity.base_dir in plan.hidden

@@ -51,6 +51,10 @@ GATE_KEY = "activity"
 SECRET_MARKER = b"[secret]"
 #: The longest first line of code kept.
 FIRST_LINE = 120
+#: Fields cut to a length once their secrets are out.
+SHORTENED = {"code_first_line": FIRST_LINE}
+#: The longest text looked through for secrets (far longer than any kept).
+LONGEST_TEXT = 4096
 #: How many other trail folders are tried when one is in use by another server.
 SLOTS = 9
 #: Seconds between attempts to write records the disk refused.
@@ -70,14 +74,22 @@ def now_iso() -> str:
 
 def code_summary(code: str) -> dict[str, str]:
     """What a record keeps of code a guest sent: its SHA-256 and its first line
-    that is not blank (cut to FIRST_LINE characters)."""
+    that is not blank (cut to FIRST_LINE characters once the record's secrets are
+    out: a token cut in two would no longer be recognised)."""
     first = next((line.strip() for line in code.splitlines() if line.strip()), "")
-    if len(first) > FIRST_LINE:
-        first = first[: FIRST_LINE - 1] + "…"
     return {
         "code_sha256": hashlib.sha256(code.encode("utf-8", "surrogatepass")).hexdigest(),
-        "code_first_line": first,
+        "code_first_line": first[:LONGEST_TEXT],
     }
+
+
+def _shortened(record: Record) -> Record:
+    """``record`` with its texts cut to their lengths (after its secrets are out)."""
+    for field, longest in SHORTENED.items():
+        value = record.get(field)
+        if isinstance(value, str) and len(value) > longest:
+            record[field] = value[: longest - 1] + "…"
+    return record
 
 
 def slot_name(environ: t.Mapping[str, str]) -> str:
@@ -234,7 +246,7 @@ class ActivityTrail(LoggingConfigurable):
             return  # the trail is off
         record: Record = {"at": now_iso(), "action": action, **(actor or {})}
         record.update((key, value) for key, value in fields.items() if value is not None)
-        self._waiting.append(self._clean(record))
+        self._waiting.append(_shortened(self._clean(record)))
         if len(self._waiting) > MAX_WAITING:
             del self._waiting[0]
             self.log.error(
