@@ -10,6 +10,7 @@ import asyncio
 import csv
 import io
 import json
+from pathlib import Path
 
 import pytest
 from helpers import until
@@ -280,3 +281,19 @@ async def test_the_sandbox_hides_the_trails_folder(trail_in_root, capella):
     """Kept inside the root, the trail is still hidden from code guests run."""
     plan = capella.sandbox.plan("")
     assert capella.activity.base_dir in plan.hidden
+
+
+async def test_no_record_grows_with_what_a_guest_sends(fetch, make_link, capella):
+    _, token = await make_link("view")
+    long = "n" * 20_000
+    refused = await fetch("api", "contents", long, method="PUT", body="{}", token=token)
+    assert refused.code == 403
+    (record,) = [r for r in capella.activity.latest() if r["action"] == "refused"]
+    assert len(record["what"]) == 512 and record["what"].endswith("…")
+    assert (
+        max(
+            len(line)
+            for line in Path(capella.activity.folder, "activity.jsonl").read_bytes().splitlines()
+        )
+        < 4096
+    )

@@ -51,8 +51,19 @@ GATE_KEY = "activity"
 SECRET_MARKER = b"[secret]"
 #: The longest first line of code kept.
 FIRST_LINE = 120
-#: Fields cut to a length once their secrets are out.
-SHORTENED = {"code_first_line": FIRST_LINE}
+#: Fields cut to a length once their secrets are out: however long what a guest
+#: sends (a path, a request's URL), no record grows past a few KiB.
+SHORTENED = {
+    "code_first_line": FIRST_LINE,
+    "path": 1024,
+    "to": 1024,
+    "from": 1024,
+    "what": 512,
+    "reason": 512,
+    "name": 200,
+    "label": 200,
+    "address": 64,
+}
 #: The longest text looked through for secrets (far longer than any kept).
 LONGEST_TEXT = 4096
 #: How many other trail folders are tried when one is in use by another server.
