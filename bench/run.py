@@ -22,7 +22,7 @@ sys.path.insert(0, str(HERE))
 #: The parts, in the order they run: each module's run(workdir) returns its figures.
 PARTS = {
     name: importlib.import_module(name).run
-    for name in ("contents", "revocation", "shares", "sandbox", "lab", "load")
+    for name in ("contents", "revocation", "shares", "sandbox", "activity", "lab", "load")
 }
 
 
@@ -122,6 +122,8 @@ def rows(results: dict) -> list[tuple[str, str, str]]:
         )
     if "sandbox" in results:
         table += importlib.import_module("sandbox").describe(results["sandbox"])
+    if "activity" in results:
+        table += importlib.import_module("activity").describe(results["activity"])
     return table
 
 

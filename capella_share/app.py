@@ -6,22 +6,28 @@ import os
 import shutil
 import typing as t
 
+from jupyter_core.paths import jupyter_config_path, jupyter_data_dir, jupyter_runtime_dir
 from jupyter_server.extension.application import ExtensionApp
 from tornado.ioloop import IOLoop
 from traitlets import Bool, Enum, Int, Type, Unicode, default, dlink
 
 from . import policy, upstream
+from .activity.contents import ActivityContentsMixin
+from .activity.manager import ActivityTrail, slot_name
+from .activity.shipping import RegistryShipper
 from .authorizer import PolicyAuthorizerMixin
 from .base import (
+    ACTIVITY_SETTING,
     CONNECTIONS_SETTING,
     HUB_GRANTS_SETTING,
     LINKS_SETTING,
     PROCESSES_SETTING,
     SHARES_OFF_SETTING,
     SHARES_SETTING,
+    package_version,
 )
 from .connections import ConnectionRegistry
-from .events import emit_kernel_restarted
+from .events import activity_emitter, emit_kernel_restarted
 from .events import register as register_events
 from .gate import GATE_SETTING, GuestGate
 from .hub import HubGrants, in_hub
@@ -235,6 +241,52 @@ class CapellaShareApp(ExtensionApp):
         ManifestShareProvider the default share provider.""",
     )
 
+    activity_trail = Bool(
+        True,
+        config=True,
+        help="""Record what guests do (docs/activity.md): arrivals and departures,
+        files read and written, code run, terminals opened, refusals, and what the
+        owner does to links and shares, in an append-only, hash-chained file and
+        as events of the server's event bus. While it cannot be written, guests
+        are refused. False records nothing.""",
+    )
+
+    activity_dir = Unicode(
+        config=True,
+        help="""The folder the activity trail is written in (a folder of its own
+        for each server: "server", or under JupyterHub "hub-<user>-<server>").
+        Nothing of a guest reaches it: not the contents API, not the sandbox.
+        Default: <Jupyter data dir>/capella_share/activity.""",
+    )
+
+    activity_rotate_bytes = Int(
+        10 * 1024 * 1024,
+        config=True,
+        help="""The size, in bytes, past which the trail's file is set aside
+        (activity-<first record>.jsonl) and a new one begun.""",
+    )
+
+    activity_keep_files = Int(
+        0,
+        config=True,
+        help="""How many set-aside trail files are kept; the oldest are removed past
+        it. 0 (the default) keeps every one.""",
+    )
+
+    activity_to_registry = Bool(
+        False,
+        config=True,
+        help="""Under JupyterHub, also send the activity trail to the hub's share
+        registry (CAPELLA_SHARE_REGISTRY_URL, set by the spawner hook), which keeps
+        each record about a file in a project share for that project's managers
+        (docs/registry.md). Records the registry could not take are sent later:
+        the trail's file stays the record.""",
+    )
+
+    @default("activity_dir")
+    def _activity_dir_default(self) -> str:
+        return os.path.join(jupyter_data_dir(), "capella_share", "activity")
+
     @default("share_provider_class")
     def _share_provider_class_default(self) -> type[ShareProvider]:
         from .shares.registry import REGISTRY_URL_ENV, RegistryShareProvider
@@ -338,6 +390,11 @@ class CapellaShareApp(ExtensionApp):
             TrustGuardMixin, serverapp.contents_manager_class
         )
         serverapp.observe(_keep_composed(TrustGuardMixin), "contents_manager_class")
+        # What guests read and write is recorded (see activity/contents.py).
+        serverapp.contents_manager_class = upstream.composed(
+            ActivityContentsMixin, serverapp.contents_manager_class
+        )
+        serverapp.observe(_keep_composed(ActivityContentsMixin), "contents_manager_class")
         # Terminals a guest creates are recorded, so that ending its link ends them.
         # The terminals extension links after us and makes its manager from its trait.
         for terminals in upstream.terminal_apps(serverapp):
@@ -397,14 +454,17 @@ class CapellaShareApp(ExtensionApp):
         self.redactor = SecretRedactor.for_server(self.serverapp)
         self.serverapp.web_app.transforms.insert(0, transform_for(self.redactor))
         redact_logs(self.redactor)
+        self.activity = self._start_activity()
         self._wrap_page_config_hook()
 
     def initialize_handlers(self) -> None:
+        from .activity.handlers import activity_handlers
         from .handlers import default_handlers
         from .hub_handlers import hub_handlers
         from .shares.handlers import shares_handlers
 
         self.handlers.extend(default_handlers())
+        self.handlers.extend(activity_handlers())
         self.handlers.extend(shares_handlers())
         self.handlers.extend(hub_handlers())
         # Extensions that load after this one (JupyterLab's) add their routes later:
@@ -436,6 +496,70 @@ class CapellaShareApp(ExtensionApp):
         self.log.error("capella-share: %s", reason)
         self.gate.close("sandbox", reason, levels=policy.code_levels())
         return sandbox
+
+    def _start_activity(self) -> ActivityTrail | None:
+        """The activity trail, told by every part that sees what guests do; None
+        when the operator turned it off."""
+        self.shipper: RegistryShipper | None = None
+        if not self.activity_trail:
+            self.log.info("capella-share: guests' activity is not recorded (activity_trail)")
+            return None
+        trail = ActivityTrail(
+            os.path.abspath(os.path.expanduser(self.activity_dir)),
+            self.links,
+            gate=self.gate,
+            redactor=self.redactor,
+            emit=activity_emitter(self.serverapp),
+            slot=slot_name(os.environ),
+            parent=self,
+            log=self.log,
+        )
+        dlink((self, "activity_rotate_bytes"), (trail, "rotate_bytes"))
+        dlink((self, "activity_keep_files"), (trail, "keep_files"))
+        settings = self.serverapp.web_app.settings
+        trail.file_id_of = lambda path: upstream.file_id(settings, path)
+        trail.open()
+        self.settings[ACTIVITY_SETTING] = trail
+        self.processes.activity = trail
+        contents_manager = self.serverapp.contents_manager
+        if isinstance(contents_manager, ActivityContentsMixin):
+            contents_manager.activity = trail
+            contents_manager.private_folders = self._private_folders(trail)
+        self.sandbox.private_folders = [trail.base_dir]
+        trail.record("trail.start", version=package_version())
+        self.shipper = self._start_shipping(trail)
+        return trail
+
+    def _start_shipping(self, trail: ActivityTrail) -> RegistryShipper | None:
+        if not self.activity_to_registry:
+            return None
+        shipper = RegistryShipper(trail, getattr(self, "shares", None), parent=self, log=self.log)
+        if not shipper.registry_url or not shipper.server.partition("/")[0]:
+            self.log.error(
+                "capella-share: activity_to_registry is set, but no share registry is named "
+                "(CAPELLA_SHARE_REGISTRY_URL, set under JupyterHub by the spawner hook): the "
+                "trail stays in %s",
+                trail.folder,
+            )
+            return None
+        shipper.start()
+        return shipper
+
+    def _private_folders(self, trail: ActivityTrail) -> tuple[str, ...]:
+        """The server's folders no guest may reach that lie inside its root
+        (where hidden files may be shown): the trail's, runtime, data, config."""
+        root = os.path.realpath(self.serverapp.root_dir)
+        folders = [
+            trail.base_dir,
+            self.serverapp.runtime_dir,
+            jupyter_runtime_dir(),
+            jupyter_data_dir(),
+            *jupyter_config_path(),
+        ]
+        real = {os.path.realpath(folder) for folder in folders if folder}
+        return tuple(
+            sorted(folder for folder in real if is_within(folder, root) and folder != root)
+        )
 
     def _kernel_restarted(self, kernel_id: str, link: t.Any) -> None:
         """Tell the owner's Lab that a kernel was restarted and why."""
@@ -516,6 +640,8 @@ class CapellaShareApp(ExtensionApp):
         contents = self.serverapp.contents_manager
         if not isinstance(contents, TrustGuardMixin):
             return "the server's contents manager is not capella-share's"
+        if self.activity is not None and not isinstance(contents, ActivityContentsMixin):
+            return "the server's contents manager records nothing of what guests do"
         return self.processes.wiring_problem(self.serverapp)
 
     def _remove_guest_folders(self, link: t.Any, reason: str) -> None:
@@ -624,6 +750,11 @@ class CapellaShareApp(ExtensionApp):
         if self.hub_grants is not None:
             self.hub_grants.stop()
         self.links.close()
+        if self.activity is not None:
+            self.activity.record("trail.stop")
+            if self.shipper is not None:
+                await self.shipper.stop()
+            self.activity.close()
         shares: ShareProvider | None = getattr(self, "shares", None)
         if shares is not None:
             shares.close()

@@ -28,6 +28,7 @@ CONNECTIONS_SETTING = "capella_share_connections"
 PROCESSES_SETTING = "capella_share_processes"
 HUB_GRANTS_SETTING = "capella_share_hub_grants"
 SHARES_SETTING = "capella_share_shares"
+ACTIVITY_SETTING = "capella_share_activity"
 #: why project shares are off ("" when they are on)
 SHARES_OFF_SETTING = "capella_share_shares_off"
 #: why guests may not come in at all ("" when they may): an upstream shape we
@@ -64,6 +65,13 @@ class CapellaShareHandler(ExtensionHandlerMixin, APIHandler):
     @property
     def connections(self) -> ConnectionRegistry:
         return t.cast("ConnectionRegistry", self.settings[CONNECTIONS_SETTING])
+
+    def record_owner(self, action: str, **fields: t.Any) -> None:
+        """Put what the owner did (to links, grants, project shares) in the
+        activity trail, when there is one."""
+        trail = self.settings.get(ACTIVITY_SETTING)
+        if trail is not None:
+            trail.owner(action, **fields)
 
     def json_body(self) -> dict[str, t.Any]:
         """The request body as a JSON object, or a 400 saying what is wrong with it."""

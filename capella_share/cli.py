@@ -5,9 +5,13 @@
     jupyter capella-share shares set-permission PROJECT MODEL PERMISSION
     jupyter capella-share shares delete PROJECT MODEL [--confirm PROJECT/MODEL]
     jupyter capella-share shares archive PROJECT MODEL [--output FILE]
+    jupyter capella-share activity [--link ID] [--since TIME] [--action A] [--user U]
+                                   [--limit N] [--json | --csv] [--verify] [--dir DIR]
 
 PROJECT and MODEL are names ("Demo project") or their folder names ("demo-project").
 The registry is the one the server uses; a running server sees changes within a second.
+``activity`` reads the activity trails the servers of this Jupyter data folder write
+(docs/activity.md); ``--verify`` checks that no record was removed or changed.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ import sys
 import typing as t
 
 from . import __version__
+from .activity.export import CSV_COLUMNS, csv_row
+from .activity.trail import CURRENT, iso_ms, records_forwards, trail_files, verify
 from .shares import MANIFEST_ENV, LocalShareRegistry, ManifestShareProvider, ShareError
 from .shares.archive import zip_chunks
 from .shares.deletion import empty_trash, remove_tree
@@ -142,6 +148,111 @@ def cmd_clean(provider: ShareProvider, args: argparse.Namespace) -> None:
     print(f"Removed {files} files ({_size(size)}) left by interrupted deletes")
 
 
+# -- the activity trail ---------------------------------------------------------------------
+def default_activity_dir() -> str:
+    from jupyter_core.paths import jupyter_data_dir
+
+    return os.path.join(jupyter_data_dir(), "capella_share", "activity")
+
+
+def trail_folders(folder: str) -> list[str]:
+    """The trails in ``folder``: itself if it holds one, else each folder in it that does."""
+    if os.path.exists(os.path.join(folder, CURRENT)) or trail_files(folder):
+        return [folder]
+    try:
+        names = sorted(os.listdir(folder))
+    except FileNotFoundError:
+        raise CommandError(f"there is no activity trail in {folder}") from None
+    found = [
+        os.path.join(folder, name) for name in names if trail_files(os.path.join(folder, name))
+    ]
+    if not found:
+        raise CommandError(f"there is no activity trail in {folder}")
+    return found
+
+
+def _since(value: str) -> str:
+    from datetime import datetime, timezone
+
+    try:
+        moment = datetime.fromisoformat(value.strip())
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        return iso_ms(moment)
+    except (ValueError, OverflowError):
+        raise argparse.ArgumentTypeError(
+            f"not a time in ISO 8601 (such as 2025-01-31T09:00:00Z): {value!r}"
+        ) from None
+
+
+def _describe(record: dict[str, t.Any]) -> str:
+    """One record as a line for people: when, who, what, on what."""
+    level = record.get("level")
+    if level == "owner":
+        who = "owner"
+    elif level:
+        who = f"{record.get('name') or record.get('user')} ({level}, link {record.get('link')})"
+    else:
+        who = "server"
+    skip = {"seq", "at", "action", "level", "link", "user", "name", "hash", "prev"}
+    if level not in ("view", "edit", "full"):
+        skip.discard("link")  # the link acted on, not the actor's
+    details = " ".join(
+        f"{key}={value if isinstance(value, str) else json.dumps(value)}"
+        for key, value in record.items()
+        if key not in skip
+    )
+    line = f"{record.get('seq'):>6}  {record.get('at')}  {who}  {record.get('action')}"
+    return f"{line}  {details}".rstrip()
+
+
+def cmd_activity(args: argparse.Namespace) -> int:
+    folders = trail_folders(os.path.abspath(os.path.expanduser(args.dir)))
+    if args.verify:
+        broken = False
+        for folder in folders:
+            verdict = verify(folder)
+            state = "intact" if verdict.intact else "NOT INTACT"
+            span = (
+                f"records {verdict.first_seq} to {verdict.last_seq}"
+                if verdict.records
+                else "no records"
+            )
+            print(f"{folder}: {state}: {verdict.records} {span}")
+            for note in verdict.notes:
+                print(f"  note: {note}")
+            for problem in verdict.problems:
+                print(f"  {problem}")
+            broken |= not verdict.intact
+        return 1 if broken else 0
+    matching = [
+        record
+        for folder in folders
+        for record in records_forwards(folder)
+        if (args.link is None or record.get("link") == args.link)
+        and (args.since is None or str(record.get("at", "")) >= args.since)
+        and (args.action is None or str(record.get("action", "")).startswith(args.action))
+        and (args.user is None or args.user in (record.get("user"), record.get("name")))
+    ]
+    if len(folders) > 1:
+        matching.sort(key=lambda record: str(record.get("at", "")))
+    if args.limit:
+        matching = matching[-args.limit :]
+    if args.json:
+        for record in matching:
+            print(json.dumps(record, ensure_ascii=False))
+    elif args.csv:
+        import csv
+
+        writer = csv.writer(sys.stdout)
+        writer.writerow([*CSV_COLUMNS, "details"])
+        writer.writerows(csv_row(record) for record in matching)
+    else:
+        for record in matching:
+            print(_describe(record))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="jupyter capella-share", description="Manage capella-share project shares."
@@ -200,11 +311,44 @@ def parser() -> argparse.ArgumentParser:
 
     clean = actions.add_parser("clean", help="finish deletes a crash interrupted")
     clean.set_defaults(run=cmd_clean)
+
+    activity = commands.add_parser(
+        "activity",
+        help="what guests did (the activity trail): print, filter, verify",
+        description="Print the activity trail (oldest first), or check it with --verify.",
+    )
+    activity.add_argument(
+        "--dir",
+        default=default_activity_dir(),
+        help="a trail's folder, or the folder of several "
+        "(default: the Jupyter data folder's capella_share/activity)",
+    )
+    activity.add_argument("--link", help="only the records of this link (its id)")
+    activity.add_argument("--since", type=_since, help="only records made at or after this time")
+    activity.add_argument(
+        "--action", help="only actions starting with this (file., kernel.execute)"
+    )
+    activity.add_argument("--user", help="only this guest (user name or display name)")
+    activity.add_argument("--limit", type=int, default=0, help="only the last N records")
+    output = activity.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print records as JSON lines")
+    output.add_argument("--csv", action="store_true", help="print records as CSV")
+    output.add_argument(
+        "--verify",
+        action="store_true",
+        help="check that no record was removed or changed; exit status 1 if one was",
+    )
     return top
 
 
 def main(argv: t.Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.command == "activity":
+        try:
+            return cmd_activity(args)
+        except (CommandError, OSError) as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
     try:
         provider = _provider(args)
         try:

@@ -71,7 +71,8 @@ class ConnectionRegistry(LoggingConfigurable):
     def open_count(self, link_id: str) -> int:
         return sum(1 for handler in list(self._sockets.get(link_id, {})) if is_open(handler))
 
-    def close_link(self, link: ShareLink, reason: str) -> None:
+    def close_link(self, link: ShareLink, reason: str) -> dict[str, int]:
+        """Close every websocket of the link's guests; how many (for the trail)."""
         sockets: MutableMapping[WebSocketHandler, _Socket] = self._sockets.pop(link.id, {})
         code, message = CLOSE_CODES.get(reason, 4001), CLOSE_REASONS.get(reason)
         closed = 0
@@ -81,8 +82,10 @@ class ConnectionRegistry(LoggingConfigurable):
                 closed += 1
             else:
                 _close_once_open(handler, code, message)
+                closed += 1
         if closed:
             self.log.info("capella-share: closed %d websocket(s) of link %s", closed, link.id)
+        return {"sockets": closed} if closed else {}
 
 
 #: Handler attribute: (code, reason) to close the socket with as soon as it opens.

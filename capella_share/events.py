@@ -4,21 +4,34 @@ read them.
 Events of ours are the owner's business (they name links and what their guests
 did): a guest's subscription to the event stream never receives them. Events a
 client posts to the bus are never taken for ours: only the server emits under
-our schemas.
+our schemas, and ``POST api/events`` naming one of them is refused, whoever
+sends it (a platform's event handlers ship what the bus carries).
 """
 
 from __future__ import annotations
 
+import json
 import typing as t
 
 from tornado import web
 
 from . import scope
+from .connections import is_open
 from .identity import principal_of
 from .policy import Principal
 
 #: A kernel was restarted because a guest who had run code in it lost access.
 KERNEL_RESTARTED = "urn:capella-share:event:kernel-restarted:v1"
+#: A record of the activity trail (docs/activity.md).
+ACTIVITY = "urn:capella-share:event:activity:v1"
+
+#: Why an event under one of our schemas cannot be posted.
+POST_REFUSED = (
+    "Events of capella-share are emitted by the server only: a client may not post "
+    "them to the event bus."
+)
+
+_TEXT = {"type": "string"}
 
 SCHEMAS: dict[str, dict[str, t.Any]] = {
     KERNEL_RESTARTED: {
@@ -35,6 +48,37 @@ SCHEMAS: dict[str, dict[str, t.Any]] = {
             "kernel_id": {"type": "string"},
             "link_id": {"type": "string"},
             "label": {"type": "string"},
+        },
+    },
+    ACTIVITY: {
+        "$id": ACTIVITY,
+        "version": "1",
+        "title": "A record of capella-share's activity trail",
+        "description": (
+            "What a guest did through a link or hub grant (arrived, left, opened, "
+            "saved, ran code, was refused...), or what the owner did to links and "
+            "shares, as written to the server's hash-chained trail (seq and hash "
+            "let a copy be checked against the file). See docs/activity.md."
+        ),
+        "type": "object",
+        "required": ["seq", "at", "action", "hash"],
+        "properties": {
+            "seq": {"type": "integer", "minimum": 1},
+            "at": _TEXT,
+            "action": _TEXT,
+            "hash": _TEXT,
+            "prev": _TEXT,
+            "link": _TEXT,
+            "user": _TEXT,
+            "name": _TEXT,
+            "level": {"enum": ["view", "edit", "full", "owner"]},
+            "path": _TEXT,
+            "to": _TEXT,
+            "kernel": _TEXT,
+            "terminal": _TEXT,
+            "reason": _TEXT,
+            "what": _TEXT,
+            "status": {"type": "integer"},
         },
     },
 }
@@ -74,12 +118,43 @@ def shown_to(principal: Principal, schema_id: str, data: t.Any) -> bool:
     return bool(paths) and all(scope.shown(principal, path) for path in paths)
 
 
+def activity_emitter(serverapp: t.Any) -> t.Callable[[dict[str, t.Any]], None] | None:
+    """What puts a trail record on the event bus (None without an event logger)."""
+    logger = getattr(serverapp, "event_logger", None)
+    if logger is None:
+        return None
+
+    def emit(record: dict[str, t.Any]) -> None:
+        logger.emit(schema_id=ACTIVITY, data=record)
+
+    return emit
+
+
+def guard_event_post(cls: type[web.RequestHandler]) -> type[web.RequestHandler]:
+    """``EventHandler`` that refuses a posted event under one of our schemas."""
+
+    @web.authenticated
+    async def post(self: t.Any) -> t.Any:
+        try:
+            payload = json.loads(self.request.body or b"null")
+        except ValueError:
+            payload = None
+        if isinstance(payload, dict) and payload.get("schema_id") in SCHEMAS:
+            raise web.HTTPError(403, POST_REFUSED)
+        upstream_post: t.Any = cls.post
+        return await upstream_post(self)
+
+    return type(cls.__name__, (cls,), {"post": post, "__module__": __name__})
+
+
 def guard_event_stream(cls: type[web.RequestHandler]) -> type[web.RequestHandler]:
     """``SubscribeWebsocket`` that sends a guest only the events it may see."""
 
     async def event_listener(self: t.Any, logger: t.Any, schema_id: str, data: t.Any) -> None:
         if not shown_to(principal_of(self.current_user), schema_id, data):
             return
+        if not is_open(self):
+            return  # closing: a write now would fail where nobody hears of it
         await cls.event_listener(self, logger, schema_id, data)  # type:ignore[attr-defined]
 
     return type(cls.__name__, (cls,), {"event_listener": event_listener, "__module__": __name__})

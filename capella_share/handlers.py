@@ -15,7 +15,7 @@ from tornado import web
 from tornado.websocket import WebSocketHandler
 
 from . import policy, upstream
-from .base import PAGES, PROCESSES_SETTING, CapellaShareHandler, package_version
+from .base import ACTIVITY_SETTING, PAGES, PROCESSES_SETTING, CapellaShareHandler, package_version
 from .identity import GuestIdentityMixin, principal_of
 from .links import LINK_ID_RE
 from .policy import LINK_PERMISSIONS
@@ -302,8 +302,24 @@ class SessionSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
         await self.pre_get()
         await super().get(*args, **kwargs)
 
+    def open(self, *args: t.Any, **kwargs: t.Any) -> None:
+        super().open(*args, **kwargs)
+        principal = principal_of(self.current_user)
+        activity = self.settings.get(ACTIVITY_SETTING)
+        if activity is not None and not principal.is_owner:
+            activity.session_opened(principal, self.current_user.display_name)
+            self._capella_principal = principal
+
     def on_message(self, message: str | bytes) -> None:
         """Nothing to say: the socket exists to be closed."""
+
+    def on_close(self) -> None:
+        super().on_close()
+        # the guest leaves with its last line to the session
+        principal = getattr(self, "_capella_principal", None)
+        activity = self.settings.get(ACTIVITY_SETTING)
+        if principal is not None and activity is not None:
+            activity.session_closed(principal)
 
 
 class UntrustedHandler(CapellaShareHandler):

@@ -192,7 +192,7 @@ class HubGrants(LoggingConfigurable):
     def _apply(self, wanted: dict[str, str]) -> None:
         for grant in self.links.grants():
             if wanted.get(grant.grantee) != grant.permission:
-                self.links.revoke(grant.id)  # gone, or at another level: ended
+                self.links.revoke(grant.id, by="hub")  # gone, or at another level: ended
         held = {grant.grantee for grant in self.links.grants()}
         for grantee, level in wanted.items():
             if grantee not in held:

@@ -25,7 +25,7 @@ if t.TYPE_CHECKING:
     from .links import LinkRegistry, ShareLink
 
 from . import gate, upstream
-from .base import CONNECTIONS_SETTING, HUB_GRANTS_SETTING, LINKS_SETTING
+from .base import ACTIVITY_SETTING, CONNECTIONS_SETTING, HUB_GRANTS_SETTING, LINKS_SETTING
 from .links import looks_like_link_token, utcnow
 
 __all__ = ["CONNECTIONS_SETTING", "LINKS_SETTING"]  # also named here, where guests are made
@@ -81,6 +81,11 @@ def is_vetted(handler: web.RequestHandler) -> bool:
 def request_principal(request: t.Any) -> Principal | None:
     """Who ``request`` was authenticated as; None if nobody (or not yet)."""
     return getattr(request, _REQUEST_PRINCIPAL, None)
+
+
+def request_user(request: t.Any) -> User | None:
+    """The user ``request`` was authenticated as; None if nobody (or not yet)."""
+    return getattr(request, _REQUEST_USER, None)
 
 
 def request_refusal(request: t.Any) -> str:
@@ -192,6 +197,10 @@ class GuestIdentityMixin:
             elif refusal:
                 setattr(request, _REQUEST_REFUSAL, refusal)
                 user = None
+        if isinstance(user, Guest):
+            activity = handler.settings.get(ACTIVITY_SETTING)
+            if activity is not None:  # its arrival, the first time it is seen
+                activity.seen(principal_of(user), user.display_name, request.remote_ip or "")
         current_principal.set(principal_of(user))
         setattr(request, _REQUEST_PRINCIPAL, None if user is None else principal_of(user))
         setattr(request, _REQUEST_USER, user)
@@ -327,6 +336,10 @@ class GuestIdentityMixin:
 
     def clear_login_cookie(self, handler: web.RequestHandler) -> None:
         # logging out (the Lab's File > Log Out) must end a guest's session too
+        guest = request_user(handler.request)
+        activity = handler.settings.get(ACTIVITY_SETTING)
+        if isinstance(guest, Guest) and activity is not None:
+            activity.logged_out(principal_of(guest))
         handler.clear_cookie(self.guest_cookie_name(handler), path=handler.base_url)  # type:ignore[attr-defined]
         super().clear_login_cookie(handler)  # type:ignore[misc]
 

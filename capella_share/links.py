@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import typing as t
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -83,7 +84,14 @@ class ShareLink:
 
 #: Called with (link, reason) when a link ends; reason is "revoked", "expired" or
 #: "removed" (what the link shared was deleted).
-EndListener = Callable[[ShareLink, str], None]
+#: It may return what it ended ({"sockets": 2}), for those told after.
+EndListener = Callable[[ShareLink, str], "dict[str, t.Any] | None"]
+#: Called with (link, reason, who ended it, what ending it ended) once every
+#: EndListener has run. Who: "owner", "hub" (a hub share gone), "server" (the
+#: server stopping), "" (it expired).
+EndedListener = Callable[[ShareLink, str, str, "dict[str, t.Any]"], None]
+#: Called with each link or grant made.
+CreateListener = Callable[[ShareLink], None]
 
 #: How a link ended, for its guests' pages: "revoked", "expired", or "unknown"
 #: (a link this server does not know: from before a restart, or forged).
@@ -106,6 +114,9 @@ class LinkRegistry(LoggingConfigurable):
         self._listeners: list[EndListener] = []
         #: link id -> (how it ended, its token's hash), oldest first
         self._ended: dict[str, tuple[str, bytes]] = {}
+
+        self._ended_listeners: list[EndedListener] = []
+        self._create_listeners: list[CreateListener] = []
 
     # -- queries -----------------------------------------------------------------
     def list_links(self) -> list[ShareLink]:
@@ -196,6 +207,7 @@ class LinkRegistry(LoggingConfigurable):
         if expires_in is not None:
             self._timers[link_id] = IOLoop.current().call_later(expires_in, self._expire, link_id)
         self.log.info("capella-share: %s link %s created", permission, link_id)
+        self._created(link)
         return link, token
 
     def create_grant(self, permission: str, grantee: str, scope: str = "") -> ShareLink:
@@ -219,20 +231,21 @@ class LinkRegistry(LoggingConfigurable):
         )
         self._links[link_id] = grant
         self.log.info("capella-share: %s grant %s to %s %s", permission, link_id, kind, name)
+        self._created(grant)
         return grant
 
-    def revoke(self, link_id: str) -> bool:
+    def revoke(self, link_id: str, by: str = "owner") -> bool:
         link = self._links.get(link_id)
         if link is None:
             return False
-        self._end(link, "revoked")
+        self._end(link, "revoked", by)
         return True
 
     def revoke_all(self) -> int:
         """Revoke every link (hub grants are the hub's: they stay)."""
         links = self.list_links()
         for link in links:
-            self._end(link, "revoked")
+            self._end(link, "revoked", "owner")
         return len(links)
 
     def follow_move(self, old: str, new: str) -> None:
@@ -260,13 +273,22 @@ class LinkRegistry(LoggingConfigurable):
         """Call ``listener(link, reason)`` whenever a link is revoked or expires."""
         self._listeners.append(listener)
 
+    def on_ended(self, listener: EndedListener) -> None:
+        """Call ``listener(link, reason, by, ended)`` once a link has ended and every
+        ``on_end`` listener has run."""
+        self._ended_listeners.append(listener)
+
+    def on_create(self, listener: CreateListener) -> None:
+        """Call ``listener(link)`` with every link and grant made."""
+        self._create_listeners.append(listener)
+
     def close(self) -> None:
         """Forget every link and grant (the server is stopping)."""
         for timer in self._timers.values():
             IOLoop.current().remove_timeout(timer)
         self._timers.clear()
         for link in list(self._links.values()):
-            self._end(link, "revoked")
+            self._end(link, "revoked", "server")
 
     # -- internals -------------------------------------------------------------------
     def _expire(self, link_id: str) -> None:
@@ -280,7 +302,14 @@ class LinkRegistry(LoggingConfigurable):
         for link in [link for link in self._links.values() if link.expired(now)]:
             self._end(link, "expired")
 
-    def _end(self, link: ShareLink, reason: str) -> None:
+    def _created(self, link: ShareLink) -> None:
+        for listener in self._create_listeners:
+            try:
+                listener(link)
+            except Exception:
+                self.log.exception("capella-share: error while making link %s", link.id)
+
+    def _end(self, link: ShareLink, reason: str, by: str = "") -> None:
         if self._links.pop(link.id, None) is None:
             return
         timer = self._timers.pop(link.id, None)
@@ -291,8 +320,14 @@ class LinkRegistry(LoggingConfigurable):
             while len(self._ended) > REMEMBER_ENDED:
                 del self._ended[next(iter(self._ended))]
         self.log.info("capella-share: link %s %s", link.id, reason)
+        ended: dict[str, t.Any] = {}
         for listener in self._listeners:
             try:
-                listener(link, reason)
+                ended.update(listener(link, reason) or {})
             except Exception:  # a listener's failure must not keep a link alive
                 self.log.exception("capella-share: error while ending link %s", link.id)
+        for after in self._ended_listeners:
+            try:
+                after(link, reason, by, ended)
+            except Exception:
+                self.log.exception("capella-share: error after ending link %s", link.id)

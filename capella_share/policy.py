@@ -224,6 +224,8 @@ ROUTES: dict[str, str] = {
     "capella_share.handlers.LinksHandler": "capella-share:links",
     "capella_share.handlers.LinkHandler": "capella-share:links",
     "capella_share.handlers.UntrustedHandler": "capella-share:links",
+    # what guests did: the owner's to read
+    "capella_share.activity.handlers.ActivityHandler": "capella-share:links",
     "capella_share.hub_handlers.GrantsHandler": "capella-share:links",
     "capella_share.hub_handlers.GrantHandler": "capella-share:links",
     "capella_share.hub_handlers.DirectoryHandler": "capella-share:links",

@@ -46,12 +46,16 @@ from traitlets import Bool, Int
 from traitlets.config import LoggingConfigurable
 
 from . import policy, scope, upstream
+from .activity.manager import code_summary
 from .base import PROCESSES_SETTING
 from .connections import is_open
 from .identity import current_principal, principal_of
 from .links import LinkRegistry, ShareLink
 from .policy import Principal
 from .sandbox import ConfinedKernelManagerMixin, Sandbox
+
+if t.TYPE_CHECKING:
+    from .activity.manager import ActivityTrail
 
 
 @dataclass
@@ -129,6 +133,8 @@ class ProcessManager(LoggingConfigurable):
         self._ran: dict[str, set[str]] = {}
         #: callbacks told of a kernel restarted because a link ended: (kernel id, link)
         self._on_restarted: list[t.Callable[[str, ShareLink], None]] = []
+        #: the activity trail, told what guests start and run (None: nothing is recorded)
+        self.activity: ActivityTrail | None = None
         links.on_end(self.end_link)
 
     # -- the sandbox ------------------------------------------------------------------
@@ -201,6 +207,10 @@ class ProcessManager(LoggingConfigurable):
         self.log.info(
             "capella-share: kernel %s started by a guest of link %s", kernel_id, principal.link_id
         )
+        if self.activity is not None:
+            kernel = self.kernel_manager.get_kernel(kernel_id)
+            name = getattr(kernel, "kernel_name", None)
+            self.activity.guest(principal, "kernel.start", kernel=kernel_id, kernel_name=name)
         if not self._live(principal.link_id):
             # the link ended while the kernel was starting
             self._end_unused_kernels()
@@ -220,6 +230,8 @@ class ProcessManager(LoggingConfigurable):
         self.log.info(
             "capella-share: terminal %s created by a guest of link %s", name, principal.link_id
         )
+        if self.activity is not None:
+            self.activity.guest(principal, "terminal.open", terminal=name)
         if not self._live(principal.link_id):
             self._end_terminals(principal.link_id)
 
@@ -249,10 +261,15 @@ class ProcessManager(LoggingConfigurable):
                 self._sockets.pop(kernel_id, None)
         self._stop_watching_if_unused(kernel_id)
 
-    def execution_sent(self, kernel_id: str, who: Principal, msg_id: str) -> None:
-        """A guest sent ``execute_request`` ``msg_id`` to the kernel."""
+    def execution_sent(
+        self, kernel_id: str, who: Principal, msg_id: str, details: dict[str, t.Any] | None = None
+    ) -> None:
+        """A guest sent ``execute_request`` ``msg_id`` to the kernel (``details``:
+        what the trail keeps of it)."""
         if who.link_id is None:
             return
+        if self.activity is not None:
+            self.activity.guest(who, "kernel.execute", kernel=kernel_id, **(details or {}))
         self._ran.setdefault(who.link_id, set()).add(kernel_id)
         pending = self._executions.setdefault(kernel_id, {})
         execution = pending.get(msg_id)
@@ -321,16 +338,21 @@ class ProcessManager(LoggingConfigurable):
             stream.close()
 
     # -- a link ends ----------------------------------------------------------------------
-    def end_link(self, link: ShareLink, reason: str) -> None:
+    def end_link(self, link: ShareLink, reason: str) -> dict[str, t.Any]:
+        """End what the link's guests started; say what (for the trail)."""
         self._forget_gone_kernels()
-        self._end_terminals(link.id)
+        terminals = self._end_terminals(link.id)
         ending = self._end_unused_kernels()
+        shut_down = sorted(ending)
         ran = self._ran.pop(link.id, set()) - ending
+        restarted = []
         if self.restart_kernels_guests_ran:
             for kernel_id in sorted(ran):
                 if kernel_id in self.kernel_manager:
                     ending.add(kernel_id)
+                    restarted.append(kernel_id)
                     self._spawn(self._restart(kernel_id, link))
+        interrupted = 0
         for kernel_id, pending in list(self._executions.items()):
             if kernel_id in ending:
                 continue
@@ -338,16 +360,28 @@ class ProcessManager(LoggingConfigurable):
             running = [m for m in mine if pending[m].started]
             if running:
                 self._interrupt(kernel_id, running[0])
+                interrupted += 1
             elif mine and kernel_id not in self._watches and self._busy(kernel_id):
                 # nothing tells what the kernel runs: assume it is the guest's
                 self._interrupt(kernel_id, mine[0])
+                interrupted += 1
+        ended = {
+            "terminals": terminals,
+            "kernels_shut_down": shut_down,
+            "kernels_restarted": restarted,
+            "executions_interrupted": interrupted,
+        }
+        return {key: value for key, value in ended.items() if value}
 
-    def _end_terminals(self, link_id: str) -> None:
+    def _end_terminals(self, link_id: str) -> list[str]:
+        ended = []
         for name, (manager, owner) in list(self._terminals.items()):
             if owner != link_id:
                 continue
             del self._terminals[name]
+            ended.append(name)
             self._spawn(self._terminate(manager, name, link_id))
+        return ended
 
     def _end_unused_kernels(self) -> set[str]:
         """Shut down the kernels started by guests of ended links that no one else
@@ -662,6 +696,8 @@ def guard_kernel_socket(cls: type[web.RequestHandler]) -> type[web.RequestHandle
     class TrackedKernelWebsocketHandler(cls):  # type:ignore[valid-type,misc]
         _capella_tracked = True
         _capella_who: Principal | None = None
+        #: session type ("notebook", "console") -> its path, of this kernel's sessions
+        _capella_sources: dict[str, str] = {}
 
         async def get(self, kernel_id: str, *args: t.Any, **kwargs: t.Any) -> None:
             who = principal_of(self.current_user)
@@ -681,6 +717,9 @@ def guard_kernel_socket(cls: type[web.RequestHandler]) -> type[web.RequestHandle
             else:
                 self._capella_who = who
                 processes.socket_opened(self.kernel_id, self, who)
+                if not who.is_owner and processes.activity is not None:
+                    # which notebook or console uses this kernel, for the trail
+                    self._capella_sources = await kernel_sources(self.session_manager, kernel_id)
             await super().open(kernel_id)
 
         def on_message(self, message: t.Any) -> t.Any:
@@ -692,11 +731,37 @@ def guard_kernel_socket(cls: type[web.RequestHandler]) -> type[web.RequestHandle
                     # unseen, as it might be an execution we could not end
                     self.log.warning("capella-share: dropped an unreadable kernel message")
                     return None
-                if header.get("msg_type") == "execute_request":
-                    self.settings[PROCESSES_SETTING].execution_sent(
-                        self.kernel_id, who, str(header.get("msg_id", ""))
+                kind = header.get("msg_type")
+                processes: ProcessManager = self.settings[PROCESSES_SETTING]
+                if kind == "execute_request":
+                    processes.execution_sent(
+                        self.kernel_id,
+                        who,
+                        str(header.get("msg_id", "")),
+                        self._capella_execution(message) if processes.activity else None,
                     )
+                elif kind == "interrupt_request" and processes.activity is not None:
+                    processes.activity.guest(who, "kernel.interrupt", kernel=self.kernel_id)
             return super().on_message(message)
+
+        def _capella_execution(self, message: t.Any) -> dict[str, t.Any]:
+            """What the trail keeps of an execution: the code's hash and first line,
+            the notebook (with the cell) or console it came from."""
+            parts = upstream.sent_parts(self, message, ("metadata", "content")) or {}
+            code = (parts.get("content") or {}).get("code")
+            details: dict[str, t.Any] = code_summary(code if isinstance(code, str) else "")
+            cell = (parts.get("metadata") or {}).get("cellId")
+            kind = "notebook" if isinstance(cell, str) else "console"
+            sources = self._capella_sources
+            path = sources.get(kind) or (
+                next(iter(sources.values())) if len(sources) == 1 else None
+            )
+            if path is not None:
+                details["from"] = path
+                details["from_type"] = kind if kind in sources else next(iter(sources))
+            if isinstance(cell, str):
+                details["cell"] = cell[:64]
+            return details
 
         def on_close(self) -> None:
             super().on_close()
@@ -745,6 +810,19 @@ def _guarded_verbs(
 
         members[verb] = guarded
     return type(cls.__name__, (cls,), members)
+
+
+async def kernel_sources(session_manager: t.Any, kernel_id: str) -> dict[str, str]:
+    """The sessions using a kernel: their type ("notebook", "console") -> path."""
+    try:
+        sessions = await ensure_async(session_manager.list_sessions())
+    except Exception:
+        return {}
+    return {
+        str(session.get("type") or "notebook"): str(session.get("path", ""))
+        for session in sessions
+        if (session.get("kernel") or {}).get("id") == kernel_id
+    }
 
 
 def guard_terminal(cls: type[web.RequestHandler]) -> type[web.RequestHandler]:

@@ -21,6 +21,7 @@ from tornado.routing import Router
 from tornado.websocket import WebSocketHandler
 
 from . import events, policy, processes, rtc, upstream
+from .activity import routes as activity
 from .connections import CLOSE_ON_OPEN
 from .identity import (
     ROUTE_NAME,
@@ -163,6 +164,7 @@ GUARDS: dict[str, GuardFactory] = {
     "jupyter_server.services.kernels.handlers.KernelActionHandler": processes.guard_kernel,
     "jupyter_server_terminals.handlers.TermSocket": processes.guard_terminal,
     "jupyter_server.services.events.handlers.SubscribeWebsocket": events.guard_event_stream,
+    "jupyter_server.services.events.handlers.EventHandler": events.guard_event_post,
     "jupyter_server_terminals.api_handlers.TerminalHandler": processes.guard_terminal,
 }
 
@@ -235,11 +237,23 @@ def _classified(
             return _refuse(self, 403, policy.scope_refusal(principal))
         if not _implements(cls, self.request.method):
             return _refuse(self, 405, f"{self.request.method} is not supported here.")
+        activity.begin(self, name)
         return None
+
+    def write_error(self: web.RequestHandler, status_code: int, **kwargs: t.Any) -> None:
+        if status_code == 403:  # why, for the trail
+            activity.note_refusal(self, activity.refusal_of(kwargs.get("exc_info", (None,) * 3)[1]))
+        return cls.write_error(self, status_code, **kwargs)
+
+    def on_finish(self: web.RequestHandler) -> None:
+        cls.on_finish(self)
+        activity.finished(self, name)
 
     members: dict[str, t.Any] = {
         "prepare": prepare,
         "check_xsrf_cookie": check_xsrf_cookie,
+        "write_error": write_error,
+        "on_finish": on_finish,
         ROUTE_RESOURCE: resource,
         ROUTE_NAME: name,
         "__module__": cls.__module__,
@@ -309,6 +323,7 @@ def _refuse(handler: web.RequestHandler, status: int, message: str) -> None:
     """
     handler.clear()
     handler.set_status(status)
+    activity.note_refusal(handler, message)
     handler.set_header("Content-Type", "application/json")
     web.RequestHandler.finish(handler, json.dumps({"message": message}))
 

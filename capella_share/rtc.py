@@ -33,10 +33,23 @@ from jupyter_core.utils import ensure_async
 from tornado import web
 
 from . import policy, scope, trust, upstream
-from .base import SHARES_SETTING
+from .base import ACTIVITY_SETTING, SHARES_SETTING
 from .identity import principal_of
 from .shares.paths import READ, check_path
-from .yjs import AWARENESS, RAW, SYNC, SYNC_STEP1, Reader, message_kind
+from .yjs import (
+    AWARENESS,
+    RAW,
+    SYNC,
+    SYNC_STEP1,
+    SYNC_STEP2,
+    SYNC_UPDATE,
+    Reader,
+    message_kind,
+    sync_update,
+)
+
+#: An empty Yjs update: what a client that has nothing new sends as its sync step 2.
+EMPTY_UPDATE = b"\x00\x00"
 
 #: What a client that may not write can still send: its awareness, and a request
 #: for the document's state.
@@ -237,10 +250,12 @@ def guard_document_socket(cls: type[web.RequestHandler]) -> type[web.RequestHand
                 self._capella_document = DocumentPath()
             if may_write(self, upstream.room_of(self), self._capella_document):
                 if trust.may_trust(principal_of(self.current_user)):
+                    self._capella_edited(kind, message)
                     return await super().on_message(message)
                 # nothing the guest changes may be trusted by anyone else
                 rewritten = trust.guest_message(self, message)
                 if rewritten is not None:
+                    self._capella_edited(kind, message)
                     return await super().on_message(rewritten)
                 self._capella_note("document updates that depend on changes never sent")
                 return None
@@ -251,12 +266,58 @@ def guard_document_socket(cls: type[web.RequestHandler]) -> type[web.RequestHand
                     getattr(self.current_user, "username", "?"),
                     upstream.room_of(self),
                 )
+                self._capella_refused()
             save_id = _is_save_request(message)
             if save_id is not None:
                 # answer as the handler does when a save fails, so the client is not left waiting
                 reply = {"type": "save", "responseTo": save_id, "status": "failed"}
                 await self.send(upstream.raw_message(reply))
             return None
+
+        async def open(self, *args: t.Any, **kwargs: t.Any) -> None:
+            await super().open(*args, **kwargs)
+            principal = principal_of(self.current_user)
+            activity = self.settings.get(ACTIVITY_SETTING)
+            document = _document_room(upstream.room_of(self))
+            if activity is None or principal.is_owner or document is None:
+                return
+            try:
+                path = _path_of(self, document)
+            except Exception:  # the file id manager could not say: nothing to name
+                path = None
+            if path is not None:
+                activity.guest(
+                    principal, "file.open", self.current_user.display_name, path=path, via="rtc"
+                )
+
+        def _capella_edited(self, kind: t.Any, message: bytes) -> None:
+            """Note for the trail whose change went into the document (a sync step
+            2 with nothing in it is no change)."""
+            activity = self.settings.get(ACTIVITY_SETTING)
+            if activity is None or kind not in ((SYNC, SYNC_UPDATE), (SYNC, SYNC_STEP2)):
+                return
+            if kind == (SYNC, SYNC_STEP2) and sync_update(message) in (None, EMPTY_UPDATE):
+                return
+            document = _document_room(upstream.room_of(self))
+            if document is not None:
+                user = self.current_user
+                activity.live_edit(document.split(":", 2)[2], principal_of(user), user.display_name)
+
+        def _capella_refused(self) -> None:
+            """The trail's record that a guest's live changes are refused."""
+            activity = self.settings.get(ACTIVITY_SETTING)
+            if activity is None:
+                return
+            path = self._capella_document.path if self._capella_document else None
+            where = path or upstream.room_of(self)
+            activity.refused(
+                principal_of(self.current_user),
+                f"edit {where} live",
+                "You may not change this document: it is read-only for you; "
+                "your changes are not kept.",
+                self.current_user.display_name,
+                path=path,
+            )
 
         def _capella_awareness(self, message: bytes) -> bytes | None:
             """The awareness message as the room may relay it; None to drop it.

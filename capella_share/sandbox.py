@@ -149,6 +149,8 @@ class Sandbox(LoggingConfigurable):
         self.bwrap = find_bwrap()
         self.backend, self.problem = self._probe()
         self.share_provider: t.Any = None
+        #: more folders code there must not see (the activity trail's)
+        self.private_folders: list[str] = []
 
     # -- which backend -----------------------------------------------------------------
     def _probe(self) -> tuple[str | None, str]:
@@ -245,6 +247,7 @@ class Sandbox(LoggingConfigurable):
             *jupyter_config_path(),
             os.path.dirname(self.serverapp.cookie_secret_file),
             os.path.expanduser("~"),
+            *self.private_folders,
         ]
         plan.hidden = _existing(secret)
         if not getattr(self.serverapp.contents_manager, "allow_hidden", False):

@@ -366,6 +366,18 @@ async def stop_watching(serverapp: t.Any, file_ids: t.Iterable[str]) -> None:
             await loaders[file_id].clean()
 
 
+def file_id(settings: t.Mapping[str, t.Any], path: str) -> str | None:
+    """The id jupyter-collaboration's file id manager gives the file at ``path``
+    (its document rooms end with it); None without one, or for a file never
+    opened live."""
+    manager = settings.get("file_id_manager")
+    try:
+        found = manager.get_id(path) if manager is not None else None
+    except Exception:
+        return None
+    return None if found is None else str(found)
+
+
 def room_document_type(room_id: str) -> str | None:
     """The content type ("notebook", "file") of a document room's file; None for
     rooms that hold no file. Document rooms are ``<format>:<type>:<file id>``
@@ -522,23 +534,36 @@ def sent_header(handler: t.Any, message: t.Any) -> dict[str, t.Any] | None:
     content, each packed by the connection's session; otherwise JSON text, or the
     binary form with buffers. We decode with the same functions.
     """
+    parts = sent_parts(handler, message, ("header",))
+    return None if parts is None else parts["header"]
+
+
+def sent_parts(
+    handler: t.Any, message: t.Any, names: tuple[str, ...] = ("header", "metadata", "content")
+) -> dict[str, t.Any] | None:
+    """The parts named (header, metadata, content) of a message a client sent over
+    a kernel websocket, each a dict; None if it cannot be read (see sent_header)."""
     from jupyter_server.services.kernels.connection.base import (
         deserialize_binary_message,
         deserialize_msg_from_ws_v1,
     )
 
+    order = ("header", "parent_header", "metadata", "content")
     try:
         if handler.selected_subprotocol == V1_PROTOCOL:
-            _, parts = deserialize_msg_from_ws_v1(message)  # type:ignore[no-untyped-call]
+            _, raw = deserialize_msg_from_ws_v1(message)  # type:ignore[no-untyped-call]
             session = getattr(handler.connection, "session", None)
-            header = session.unpack(parts[0]) if session is not None else json.loads(parts[0])
+            unpack = session.unpack if session is not None else json.loads
+            parts = {name: unpack(raw[order.index(name)]) for name in names}
         elif isinstance(message, bytes):
-            header = deserialize_binary_message(message)["header"]  # type:ignore[no-untyped-call]
+            whole = deserialize_binary_message(message)  # type:ignore[no-untyped-call]
+            parts = {name: whole[name] for name in names}
         else:
-            header = json.loads(message)["header"]
+            whole = json.loads(message)
+            parts = {name: whole[name] for name in names}
     except Exception:
         return None
-    return header if isinstance(header, dict) else None
+    return parts if all(isinstance(part, dict) for part in parts.values()) else None
 
 
 def iopub_stream(kernel_manager: t.Any, kernel_id: str) -> tuple[t.Any, t.Any]:

@@ -2,6 +2,8 @@ import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
 import {
+  IActivityPage,
+  IActivityQuery,
   ICreatedLink,
   IDeletedShare,
   IGrant,
@@ -42,6 +44,25 @@ export class ShareClient {
    */
   untrusted(path: string): Promise<IUntrusted> {
     return this._get<IUntrusted>(`untrusted?path=${encodeURIComponent(path)}`);
+  }
+
+  /**
+   * A page of the activity trail, newest first.
+   */
+  activity(query: IActivityQuery = {}): Promise<IActivityPage> {
+    return this._get<IActivityPage>(`activity${activityQuery(query)}`);
+  }
+
+  /**
+   * Where the activity of ``link`` (of every link without one) is downloaded
+   * as CSV: the browser fetches it itself, with its login cookie.
+   */
+  activityCsvURL(link?: string): string {
+    return new URL(
+      URLExt.join(this.settings.baseUrl, 'api', 'capella-share', 'activity') +
+        activityQuery({ link, format: 'csv' }),
+      window.location.href
+    ).toString();
   }
 
   info(): Promise<IInfo> {
@@ -160,6 +181,22 @@ export class ShareClient {
     }
     return requestAPI<T>(endPoint, init, this.settings);
   }
+}
+
+/**
+ * The query string of GET activity (empty when nothing is asked).
+ */
+export function activityQuery(
+  query: IActivityQuery & { format?: 'json' | 'csv' }
+): string {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) {
+    if (value !== undefined && value !== null && value !== '') {
+      params.append(name, String(value));
+    }
+  }
+  const text = params.toString();
+  return text ? `?${text}` : '';
 }
 
 /**

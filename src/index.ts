@@ -1,6 +1,7 @@
 import { JupyterFrontEndPlugin } from '@jupyterlab/application';
 
 import { accessPlugin, refusalsPlugin } from './access/plugin';
+import { activityPlugin } from './activity/plugin';
 import { guestPlugin } from './guest/plugin';
 import { heldKernelsPlugin, kernelsPlugin } from './kernels/plugin';
 import { sessionPlugin } from './session';
@@ -19,7 +20,8 @@ const plugins: JupyterFrontEndPlugin<any>[] = [
   refusalsPlugin,
   trustPlugin,
   kernelsPlugin,
-  heldKernelsPlugin
+  heldKernelsPlugin,
+  activityPlugin
 ];
 
 export default plugins;

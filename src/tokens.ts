@@ -235,6 +235,7 @@ export namespace CommandIDs {
   export const sharePath = 'capella-share:share-path';
   export const openSharesPanel = 'capella-share:open-shares-panel';
   export const readOnlyNotice = 'capella-share:read-only-notice';
+  export const openActivity = 'capella-share:open-activity';
 }
 
 export const PLUGIN_IDS = {
@@ -246,7 +247,8 @@ export const PLUGIN_IDS = {
   refusals: 'capella-share:refusals',
   trust: 'capella-share:trust',
   kernels: 'capella-share:kernels',
-  heldKernels: 'capella-share:held-kernels'
+  heldKernels: 'capella-share:held-kernels',
+  activity: 'capella-share:activity'
 };
 
 /**
@@ -260,6 +262,54 @@ export const KERNEL_RESTARTED = 'urn:capella-share:event:kernel-restarted:v1';
  * known before the server is asked anything.
  */
 export const ROLE_OPTION = 'capellaShareRole';
+
+/**
+ * The server's event carrying each record of its activity trail as it is made
+ * (capella_share/events.py; guests never receive it).
+ */
+export const ACTIVITY_EVENT = 'urn:capella-share:event:activity:v1';
+
+/**
+ * One record of the activity trail (docs/activity.md): who did what, when.
+ * Guests' records name their link, user name, display name and level; the
+ * owner's say `level: 'owner'`; the server's own carry no level.
+ */
+export interface IActivityRecord {
+  seq: number;
+  at: string;
+  action: string;
+  hash: string;
+  level?: Permission | 'owner';
+  link?: string;
+  user?: string;
+  name?: string;
+  path?: string;
+  to?: string;
+  [field: string]: unknown;
+}
+
+/**
+ * GET activity: a page of records, newest first.
+ */
+export interface IActivityPage {
+  records: IActivityRecord[];
+  /** the `before` of the next (older) page; null on the last */
+  next: number | null;
+  /** false when the server records nothing */
+  recording: boolean;
+  /** why the trail cannot be written now */
+  problem: string | null;
+}
+
+/**
+ * What GET activity is asked for.
+ */
+export interface IActivityQuery {
+  link?: string;
+  since?: string;
+  before?: number;
+  limit?: number;
+}
 
 /**
  * The release of this Lab extension; a jest test keeps it equal to package.json.

@@ -317,7 +317,7 @@ class KernelClient:
         self.session = uuid.uuid4().hex
         self.seen: list[dict] = []
 
-    def execute(self, code: str, msg_id: str | None = None) -> str:
+    def execute(self, code: str, msg_id: str | None = None, metadata: dict | None = None) -> str:
         msg_id = msg_id or uuid.uuid4().hex
         header = {
             "msg_id": msg_id,
@@ -336,13 +336,13 @@ class KernelClient:
             "stop_on_error": True,
         }
         if self.v1:
-            parts = [json.dumps(part).encode() for part in (header, {}, {}, content)]
+            parts = [json.dumps(part).encode() for part in (header, {}, metadata or {}, content)]
             self.connection.write_message(serialize_msg_to_ws_v1(parts, "shell"), binary=True)
         else:
             message = {
                 "header": header,
                 "parent_header": {},
-                "metadata": {},
+                "metadata": metadata or {},
                 "content": content,
                 "channel": "shell",
                 "buffers": [],
@@ -391,9 +391,9 @@ class KernelClient:
             timeout,
         )
 
-    async def run(self, code: str) -> str:
+    async def run(self, code: str, metadata: dict | None = None) -> str:
         """Execute ``code`` to its end; return what it printed."""
-        msg_id = self.execute(code)
+        msg_id = self.execute(code, metadata=metadata)
         await self.status(msg_id, "idle")
         return "".join(
             m["content"].get("text", "")

@@ -201,6 +201,20 @@ async def test_a_hub_user_shared_with_from_the_dialog_is_a_guest_at_that_level(h
         "hub revocation",
         f"dialog revoke: bob's socket closed after {closed_after * 1000:.0f} ms, next request 403",
     )
+    # the grant's activity, as the owner reads it: bob by his hub name
+    trail = call(hub, alice, "GET", f"api/capella-share/activity?link={grant['id']}").json()
+    records = list(reversed(trail["records"]))
+    assert [r["action"] for r in records] == [
+        "grant.create",
+        "guest.arrived",
+        "refused",
+        "refused",
+        "grant.end",
+        "guest.left",
+    ]
+    arrived = records[1]
+    assert (arrived["user"], arrived["grantee"], arrived["level"]) == ("bob", "user:bob", "view")
+    assert records[4]["by"] == "owner" and records[5]["why"] == "revoked"
 
 
 async def test_a_share_revoked_at_the_hub_ends_within_the_poll_bound(hub, alice, report):

@@ -35,6 +35,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from capella_share.activity.handlers import activity_handlers
 from capella_share.handlers import default_handlers
 from capella_share.hub_handlers import hub_handlers
 from capella_share.shares.handlers import shares_handlers
@@ -60,6 +61,7 @@ EXAMPLES = {
     "DELETE /links": (4, 0),
     "DELETE /links/{id}": (25, 15),
     "GET /untrusted": (20, 10),
+    "GET /activity": (30, 20),
     "GET /shares": (4, 0),
     "POST /shares": (60, 30),
     "PATCH /shares/{project}/{model}": (35, 20),
@@ -83,6 +85,7 @@ OWNER_ONLY = {
     "DELETE /links",
     "DELETE /links/{id}",
     "GET /untrusted",
+    "GET /activity",
     "POST /shares",
     "PATCH /shares/{project}/{model}",
     "DELETE /shares/{project}/{model}",
@@ -136,7 +139,8 @@ def test_every_endpoint_is_described(schema):
         method, path = key.split(" ", 1)
         routes.setdefault(re.sub(r"\{[a-z]+\}", "([^/]+)", path), set()).add(method)
     served = {}
-    for pattern, handler in [*default_handlers(), *shares_handlers(), *hub_handlers()]:
+    routed = [*default_handlers(), *activity_handlers(), *shares_handlers(), *hub_handlers()]
+    for pattern, handler in routed:
         if pattern.endswith("/ws"):
             continue  # a websocket: named in the spec's introduction
         verbs = ("get", "post", "put", "patch", "delete")

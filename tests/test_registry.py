@@ -23,6 +23,7 @@ import hypothesis
 import pytest
 import requests
 import schemathesis
+from helpers import until
 from hypothesis import strategies as st
 from live_hub import proxy_command
 from live_postgres import LivePostgres, missing_reason
@@ -35,6 +36,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from capella_share.registry.activity import ActivityLog
 from capella_share.registry.handlers import registry_handlers
 from capella_share.registry.storage import (
     KubernetesStorage,
@@ -476,6 +478,163 @@ def test_a_server_token_reaches_the_registry_as_its_user(hub):
     assert other.status_code == 403
 
 
+# -- activity trails sent by servers, kept per project ---------------------------------
+
+
+def trail_records(*paths: str | None, start: int = 1) -> list[dict]:
+    """Records as a server's trail holds them (with the project the server names)."""
+    return [
+        {
+            "seq": start + number,
+            "at": f"2025-01-01T10:00:{number:02d}.000Z",
+            "action": "file.save" if path else "guest.arrived",
+            "link": "0123456789ab",
+            "level": "edit",
+            "user": "guest-0123456789ab-api",
+            "name": "Editors",
+            **({"path": path} if path else {}),
+            "hash": f"{start + number:064x}",
+        }
+        for number, path in enumerate(paths)
+    ]
+
+
+def test_a_servers_trail_is_kept_per_project_for_its_managers(hub):
+    slug = make_project(hub, "Audit Trail", ["Model"])
+    records = trail_records(None, f"{slug}/model/notes.txt", f"{slug}/model/data.csv")
+    for record in records:
+        record["project"] = slug if record.get("path") else None
+    sent = ok(
+        hub.registry("POST", "activity", "bob", json={"server": "bob/", "records": records}), 200
+    )
+    assert sent == {"received": 3, "added": 3}
+    # sent again (a retry): kept once
+    again = ok(
+        hub.registry("POST", "activity", "bob", json={"server": "bob/", "records": records}), 200
+    )
+    assert again == {"received": 3, "added": 0}
+
+    page = ok(hub.registry("GET", f"activity?project={slug}", "bob"), 200)
+    assert [r["path"] for r in page["records"]] == [
+        f"{slug}/model/data.csv",
+        f"{slug}/model/notes.txt",
+    ]
+    assert {r["server"] for r in page["records"]} == {"bob/"}
+    assert page["records"][0]["hash"] == records[2]["hash"]
+    ok(hub.registry("GET", f"activity?project={slug}", "alice"), 200)  # hub admin
+    ok(hub.registry("GET", f"activity?project={slug}", "dave"), 403)  # read-only member
+    ok(hub.registry("GET", f"activity?project={slug}", "erin"), 404)  # not a member
+    ok(hub.registry("GET", f"activity?project={slug}"), 403)  # nobody
+    own = ok(hub.registry("GET", "activity?server=bob/&limit=2", "bob"), 200)
+    assert len(own["records"]) == 2 and own["next"] is not None
+    ok(hub.registry("GET", "activity?server=bob/", "carol"), 403)
+
+    # nobody puts records into a project that is not theirs, nor sends for another's server
+    outsider = trail_records(f"{slug}/model/x.txt", start=10)
+    outsider[0]["project"] = slug
+    ok(hub.registry("POST", "activity", "erin", json={"server": "erin/", "records": outsider}), 200)
+    assert all(
+        r["hash"] != outsider[0]["hash"]
+        for r in ok(hub.registry("GET", f"activity?project={slug}", "bob"), 200)["records"]
+    )
+    mine = ok(hub.registry("GET", "activity", "erin"), 200)["records"]
+    assert mine[0]["project"] is None
+    ok(hub.registry("POST", "activity", "erin", json={"server": "bob/", "records": outsider}), 403)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"server": "bob/", "records": []},
+        {"server": "bob", "records": trail_records(None)},
+        {"server": "bob/", "records": [{"seq": 1}]},
+        {"server": "bob/", "records": [{**trail_records(None)[0], "seq": 2**40}]},
+        {"server": "bob/", "records": [{**trail_records(None)[0], "hash": "nothex"}]},
+        {"server": "bob/", "records": [{**trail_records(None)[0], "at": "soon"}]},
+        {"server": "bob/", "records": [{**trail_records(None)[0], "link": "../x"}]},
+        {"server": "bob/", "records": "all of them"},
+        {"server": "bob/", "records": trail_records(None), "more": 1},
+    ],
+)
+def test_bad_records_are_a_clear_400(hub, body):
+    ok(hub.registry("POST", "activity", "bob", json=body), 400)
+
+
+@pytest.fixture
+def shipping(jp_server_config, hub):
+    """A Jupyter server (in this process) sending its trail to the hub's registry as
+    bob's server, as a spawned one does with its own token."""
+    jp_server_config["CapellaShareApp"] = {"activity_to_registry": True}
+    jp_server_config["RegistryShipper"] = {
+        "registry_url": f"{hub.registry_url}api/",
+        "api_token": hub.tokens["bob"],
+        "server": "bob/shipping",
+        "interval": 0.2,
+    }
+    return jp_server_config
+
+
+async def test_a_server_sends_its_trail_and_the_registry_keeps_it_per_project(
+    shipping, hub, fetch, make_link, make_share, capella
+):
+    slug = make_project(hub, "Shipped", ["Model"])
+    share = await make_share("Shipped", "Model")
+    assert share["project"] == slug
+    _, token = await make_link("edit", label="Editors")
+    text = json.dumps({"type": "file", "format": "text", "content": "x"})
+    for path in (f"{share['path']}/notes.txt", "outside.txt"):
+        assert (
+            await fetch("api", "contents", path, method="PUT", body=text, token=token)
+        ).code == 201
+
+    async def registry(path: str, user: str) -> requests.Response:
+        return await asyncio.to_thread(hub.registry, "GET", path, user)
+
+    async def kept() -> bool:
+        page = (await registry(f"activity?project={slug}", "bob")).json()
+        return any(r.get("path") == f"{share['path']}/notes.txt" for r in page["records"])
+
+    await until(kept, timeout=20)
+    project = (await registry(f"activity?project={slug}", "bob")).json()["records"]
+    assert [(r["action"], r["path"]) for r in project] == [
+        ("file.create", f"{share['path']}/notes.txt"),
+        ("share.create", share["path"]),
+    ]
+    assert project[0]["name"] == "Editors" and project[0]["server"] == "bob/shipping"
+    assert (await registry(f"activity?project={slug}", "dave")).status_code == 403
+    everything = (await registry("activity?server=bob/shipping&limit=1000", "bob")).json()[
+        "records"
+    ]
+    actions = [r["action"] for r in reversed(everything)]
+    assert actions[:3] == ["trail.start", "share.create", "link.create"]
+    assert {r["path"]: r["project"] for r in everything if r.get("path")} == {
+        share["path"]: slug,
+        f"{share['path']}/notes.txt": slug,
+        "outside.txt": None,
+    }
+    await until(lambda: capella.shipper.sent == capella.activity.writer.last_seq)
+    sent = Path(capella.activity.folder, "registry-sent").read_text()
+    assert int(sent) == capella.activity.writer.last_seq
+
+
+def test_the_activity_log_on_its_own(store_url, tmp_path):
+    store = new_store(store_url, tmp_path / "shares")
+    log = ActivityLog(store)
+    store.create_project(BOB, "Alone")
+    records = trail_records("alone/model/a.txt", "theirs/model/b.txt")
+    records[0]["project"], records[1]["project"] = "alone", "theirs"
+    assert log.add(BOB, "bob/lab", records) == {"received": 2, "added": 2}
+    # the second named a project bob is no member of: kept for his server only
+    assert [r["path"] for r in log.read(BOB, project="alone")["records"]] == ["alone/model/a.txt"]
+    mine = log.read(BOB, server="bob/lab")
+    assert [r["project"] for r in mine["records"]] == [None, "alone"]
+    assert mine["next"] is None
+    with pytest.raises(RegistryError) as refused:
+        log.read(Principal("erin"), project="alone")
+    assert refused.value.status == 404
+    store.close()
+
+
 # -- schemathesis against docs/registry-openapi.yaml ----------------------------------
 
 CHECKS = [
@@ -540,7 +699,7 @@ def test_the_api_conforms_to_its_spec(hub, who, report):
         operation = result.ok()
         fuzz(hub, operation, GenerationMode.POSITIVE, EXAMPLES[0], headers, statuses)
         fuzz(hub, operation, GenerationMode.NEGATIVE, EXAMPLES[1], headers, statuses)
-    assert len(statuses) == 11, statuses
+    assert len(statuses) == 13, statuses
     report(
         "capella-share-registry OpenAPI conformance (schemathesis: status codes)",
         f"{who:5} "

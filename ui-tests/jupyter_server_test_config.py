@@ -24,5 +24,7 @@ _state = mkdtemp(prefix="capella-ui-")
 c.LocalShareRegistry.db_path = os.path.join(_state, "shares.sqlite")  # noqa: F821
 c.SQLiteYStore.db_path = os.path.join(_state, "ystore.db")  # noqa: F821
 c.BaseFileIdManager.db_path = os.path.join(_state, "file_id_manager.db")  # noqa: F821
+# and its own activity trail
+c.CapellaShareApp.activity_dir = os.path.join(_state, "activity")  # noqa: F821
 # and its own notebook signatures: a notebook trusted in another run is not trusted here
 c.NotebookNotary.db_file = os.path.join(_state, "nbsignatures.db")  # noqa: F821

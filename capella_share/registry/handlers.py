@@ -25,10 +25,12 @@ from tornado import web
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 
 from ..shares.provider import ShareError
+from .activity import MAX_PAGE, ActivityLog
 from .store import MAX_AUDIT, Principal, RegistryStore, check_member_name
 
-#: The largest JSON body the API reads.
+#: The largest JSON body the API reads (a batch of activity records: ACTIVITY_BODY).
 MAX_BODY = 64 * 1024
+ACTIVITY_BODY = 4 * 1024 * 1024
 PAGE_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
     "img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
@@ -104,10 +106,12 @@ class APIHandler(RegistryHandler):
                 "with its X-XSRFToken header for changes.",
             )
 
-    def body(self, allowed: t.Iterable[str], required: t.Iterable[str] = ()) -> dict[str, t.Any]:
+    def body(
+        self, allowed: t.Iterable[str], required: t.Iterable[str] = (), largest: int = MAX_BODY
+    ) -> dict[str, t.Any]:
         """The request's JSON object, with no field but ``allowed`` and all ``required``."""
         raw = self.request.body or b""
-        if len(raw) > MAX_BODY:
+        if len(raw) > largest:
             raise web.HTTPError(413, "The request body is too large.")
         try:
             value = json.loads(raw.decode("utf-8") or "{}")
@@ -269,6 +273,41 @@ class AuditHandler(APIHandler):
             self.refuse(error)
 
 
+class ActivityHandler(APIHandler):
+    """``activity``: servers send their activity trail; managers and owners read it."""
+
+    def initialize(self, store: RegistryStore, hub_auth: HubOAuth, log: ActivityLog) -> None:  # type: ignore[override]
+        super().initialize(store, hub_auth)
+        self.log_store = log
+
+    @web.authenticated
+    def post(self) -> None:
+        body = self.body(("server", "records"), ("server", "records"), ACTIVITY_BODY)
+        try:
+            self.send(self.log_store.add(self.principal, body["server"], body["records"]))
+        except ShareError as error:
+            self.refuse(error)
+
+    @web.authenticated
+    def get(self) -> None:
+        project = self.get_query_argument("project", None) or None
+        server = self.get_query_argument("server", None) or None
+        limit = self._whole("limit", 100, MAX_PAGE)
+        before = self._whole("before", None, 2**62)
+        try:
+            self.send(self.log_store.read(self.principal, project, server, before, limit or 100))
+        except ShareError as error:
+            self.refuse(error)
+
+    def _whole(self, name: str, default: int | None, highest: int) -> int | None:
+        raw = self.get_query_argument(name, None)
+        if raw is None or raw == "":
+            return default
+        if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= highest:
+            raise web.HTTPError(400, "%s must be a whole number from 1 to %d.", name, highest)
+        return int(raw)
+
+
 class CallbackHandler(HubOAuthCallbackHandler):  # type: ignore[misc]  # jupyterhub ships no types
     """Finishes the hub's OAuth login and sets the service's cookie."""
 
@@ -327,4 +366,9 @@ def registry_handlers(
         (f"{api}/projects/{part}/shares/{part}", ShareHandler, given),
         (f"{api}/users/{part}/shares", UserSharesHandler, given),
         (f"{api}/audit", AuditHandler, given),
+        (
+            f"{api}/activity",
+            ActivityHandler,
+            {**given, "log": ActivityLog(store) if store is not None else None},
+        ),
     ]

@@ -95,6 +95,9 @@ class SharesHandler(ShareBaseHandler):
                 share = provider.create(*args)
         except ShareError as error:
             raise self.share_error(error) from None
+        self.record_owner(
+            "share.create", share=share.key, path=share.path, permission=share.permission
+        )
         self.set_header(
             "Location",
             url_path_join(self.base_url, "api/capella-share/shares", share.project, share.model),
@@ -117,6 +120,7 @@ class ShareHandler(ShareBaseHandler):
             share = provider.set_permission(project, model, body["permission"])
         except ShareError as error:
             raise self.share_error(error) from None
+        self.record_owner("share.permission", share=share.key, permission=share.permission)
         self.write_json(await self.share_model(provider, share))
 
     @web.authenticated
@@ -152,6 +156,7 @@ class ShareHandler(ShareBaseHandler):
                 )
             except ShareError as error:
                 raise self.share_error(error) from None
+            self.record_owner("share.delete", share=f"{project}/{model}", files=files)
             self.write_json({"deleted_files": files, "deleted_bytes": size})
             return
         try:
@@ -162,6 +167,7 @@ class ShareHandler(ShareBaseHandler):
         if trashed is not None:
             loop = asyncio.get_running_loop()
             files, size = await loop.run_in_executor(None, deletion.remove_tree, trashed)
+        self.record_owner("share.delete", share=f"{project}/{model}", files=files)
         self.write_json({"deleted_files": files, "deleted_bytes": size})
 
 

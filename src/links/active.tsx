@@ -2,12 +2,15 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { UseSignal } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
+import { ILink } from '../tokens';
 import { LinksModel } from './model';
 import { LinkRow } from './row';
 
 interface IActiveLinksProps {
   model: LinksModel;
   trans: TranslationBundle;
+  /** open what a link's guests did */
+  onActivity?: (link: ILink) => void;
 }
 
 /**
@@ -55,7 +58,7 @@ export function ActiveLinks(props: IActiveLinksProps): JSX.Element {
     focusWhenDrawn(() =>
       next
         ? section.current?.querySelector<HTMLElement>(
-            `tr[data-link-id="${next}"] button`
+            `tr[data-link-id="${next}"] button.jp-mod-warn`
           )
         : copyButton()
     );
@@ -96,7 +99,7 @@ export function ActiveLinks(props: IActiveLinksProps): JSX.Element {
                 <th>{trans.__('Connected')}</th>
                 <th>
                   <span className="jp-CapellaShare-hidden">
-                    {trans.__('Revoke')}
+                    {trans.__('Actions')}
                   </span>
                 </th>
               </tr>
@@ -111,6 +114,9 @@ export function ActiveLinks(props: IActiveLinksProps): JSX.Element {
                       now={now ?? model.now}
                       trans={trans}
                       onRevoke={() => void revoke(link.id)}
+                      onActivity={
+                        props.onActivity && (() => props.onActivity!(link))
+                      }
                     />
                   ))}
                 </tbody>

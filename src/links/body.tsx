@@ -4,7 +4,7 @@ import { UseSignal } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { permissionLabel, warningFor } from '../format';
-import { ICreatedLink, IScope } from '../tokens';
+import { ICreatedLink, ILink, IScope } from '../tokens';
 import { ActiveLinks } from './active';
 import { NewLinkChoices } from './choices';
 import { HubGrantees } from './grantees';
@@ -27,6 +27,8 @@ interface IShareBodyProps {
   model: LinksModel;
   defaults: IShareDefaults;
   trans: TranslationBundle;
+  /** open what a link's guests did */
+  onActivity?: (link: ILink) => void;
 }
 
 /**
@@ -156,7 +158,11 @@ export function ShareBody(props: IShareBodyProps): JSX.Element {
               {model.error}
             </p>
           )}
-          <ActiveLinks model={model} trans={trans} />
+          <ActiveLinks
+            model={model}
+            trans={trans}
+            onActivity={props.onActivity}
+          />
           {model.hub && (
             <HubGrantees
               model={model}

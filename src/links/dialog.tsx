@@ -3,6 +3,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { ReactWidget } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
+import { ILink } from '../tokens';
 import { IShareDefaults, ShareBody } from './body';
 import { LinksModel } from './model';
 
@@ -72,12 +73,25 @@ export async function openShareDialog(
   options: LinksModel.IOptions & {
     defaults: IShareDefaults;
     trans: TranslationBundle;
+    /** open what a link's guests did (the dialog closes first) */
+    openActivity?: (link: ILink) => void;
   }
 ): Promise<void> {
-  const { defaults, trans } = options;
+  const { defaults, trans, openActivity } = options;
   const model = new LinksModel(options);
+  const onActivity =
+    openActivity &&
+    ((link: ILink) => {
+      dialog.reject();
+      openActivity(link);
+    });
   const body = ReactWidget.create(
-    <ShareBody model={model} defaults={defaults} trans={trans} />
+    <ShareBody
+      model={model}
+      defaults={defaults}
+      trans={trans}
+      onActivity={onActivity}
+    />
   );
   body.addClass('jp-CapellaShare-body');
   const dialog = new ShareDialog({

@@ -156,7 +156,14 @@ export const sharePlugin: JupyterFrontEndPlugin<void> = {
           place,
           info,
           defaults: { ...defaults, scopes, scope: chosen },
-          trans
+          trans,
+          openActivity: app.commands.hasCommand(CommandIDs.openActivity)
+            ? link =>
+                void app.commands.execute(CommandIDs.openActivity, {
+                  link: link.id,
+                  label: link.label
+                })
+            : undefined
         });
       }
     });
@@ -166,6 +173,7 @@ export const sharePlugin: JupyterFrontEndPlugin<void> = {
       icon: shareIcon,
       isVisible: () => isOwner && !!browser,
       isEnabled: () => isOwner && !!browser,
+      describedBy: { args: { type: 'object', properties: {} } },
       execute: () => {
         const item = browser?.selectedItems().next();
         if (!item || item.done) {

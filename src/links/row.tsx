@@ -12,6 +12,8 @@ export function LinkRow(props: {
   now: number;
   trans: TranslationBundle;
   onRevoke: () => void;
+  /** open what the link's guests did (absent: not offered) */
+  onActivity?: () => void;
 }): JSX.Element {
   const { link, trans } = props;
   const name = link.label || link.id;
@@ -32,7 +34,16 @@ export function LinkRow(props: {
       </td>
       <td>{formatRemaining(link.expires_at, props.now, trans)}</td>
       <td>{connectedNames(link.connections, trans)}</td>
-      <td>
+      <td className="jp-CapellaShare-rowActions">
+        {props.onActivity && (
+          <button
+            className="jp-mod-styled jp-Button"
+            aria-label={trans.__('Activity of %1', name)}
+            onClick={props.onActivity}
+          >
+            {trans.__('Activity')}
+          </button>
+        )}
         <button
           className="jp-mod-styled jp-mod-warn jp-Button"
           aria-label={trans.__('Revoke %1', name)}

@@ -111,11 +111,15 @@ test.describe('the Share dialog', () => {
           'Session URL',
           'Copy',
           'Include the token in the URL',
+          'Shares',
           'Permission',
           'Expires after',
           'Label',
           `Active links (${LINKS.length + 1})`,
-          ...names,
+          ...names.flatMap(name => [
+            name!.replace(/^Revoke /, 'Activity of '),
+            name
+          ]),
           'Revoke all',
           'Close'
         ]);

@@ -306,11 +306,14 @@ test.describe('the Share dialog, by keyboard', () => {
       await page.keyboard.press('Space');
       await expect(dialog.getByLabel('Permission')).toBeVisible();
       const order = [
+        'Shares',
         'Permission',
         'Expires after',
         'Label',
         'Active links (2)',
+        'Activity of Review team',
         'Revoke Review team',
+        'Activity of Modelling crew',
         'Revoke Modelling crew',
         'Revoke all',
         'Close',
@@ -352,7 +355,7 @@ test.describe('the Share dialog, by keyboard', () => {
     await expect.poll(() => focusedName(page)).toBe('Copy');
     await page.keyboard.press('Tab');
     await page.keyboard.press('Space');
-    for (let step = 0; step < 3; step++) {
+    for (let step = 0; step < 4; step++) {
       await page.keyboard.press('Tab');
     }
     expect(await focusedName(page)).toBe('Label');
@@ -385,7 +388,7 @@ test.describe('the Share dialog, by keyboard', () => {
     const dialog = page.locator('.jp-Dialog');
     await expect(dialog.locator('tbody tr')).toHaveCount(2);
     await expect.poll(() => focusedName(page)).toBe('Copy');
-    for (let step = 0; step < 3; step++) {
+    for (let step = 0; step < 4; step++) {
       await page.keyboard.press('Tab');
     }
     expect(await focusedName(page)).toBe('Revoke Review team');
@@ -411,7 +414,7 @@ test.describe('the Share dialog, by keyboard', () => {
     const dialog = page.locator('.jp-Dialog');
     await expect(dialog.locator('tbody tr')).toHaveCount(1);
     await expect.poll(() => focusedName(page)).toBe('Copy');
-    for (let step = 0; step < 4; step++) {
+    for (let step = 0; step < 5; step++) {
       await page.keyboard.press('Tab');
     }
     expect(await focusedName(page)).toBe('Revoke all');
