@@ -93,9 +93,9 @@ EndedListener = Callable[[ShareLink, str, str, "dict[str, t.Any]"], None]
 #: Called with each link or grant made.
 CreateListener = Callable[[ShareLink], None]
 
-#: How a link ended, for its guests' pages: "revoked", "expired", or "unknown"
-#: (a link this server does not know: from before a restart, or forged).
-ENDED_REASONS = ("revoked", "expired", "unknown")
+#: How a link ended, for its guests' pages: "revoked", "expired", "removed", or
+#: "unknown" (a link this server does not know: from before a restart, or forged).
+ENDED_REASONS = ("revoked", "expired", "removed", "unknown")
 #: How many ended links are remembered (oldest forgotten first): enough to tell
 #: a guest why for as long as anyone reloads, bounded as links are.
 REMEMBER_ENDED = 10_000

@@ -12,6 +12,7 @@ import html
 _WHY = {
     "revoked": "The owner of this session revoked the link you came in with.",
     "expired": "The link you came in with has expired.",
+    "removed": "What the link you came in with shared was deleted, so the link ended.",
     "unknown": (
         "The link you came in with is not valid here any more: it was revoked, or "
         "the session it belonged to was restarted (which ends every link)."
@@ -45,7 +46,7 @@ _TEMPLATE = """<!doctype html>
 
 def access_ended_page(cause: str, refusal: str = "") -> str:
     """The page for a guest who came with a dead link (``cause``: "revoked",
-    "expired", "unknown") or whom the server lets in no more (``refusal``: why
+    "expired", "removed", "unknown") or whom the server lets in no more (``refusal``: why
     guests are off)."""
     if refusal:
         title = "Share links are not accepted here right now"

@@ -455,6 +455,9 @@ async def test_the_link_ends_when_its_scope_is_deleted(fetch, make_link, ws_conn
     assert (await fetch(*contents("project/data.csv"), token=token)).code == 403
     links = (await fetch("api", "capella-share", "links")).json()["links"]
     assert link["id"] not in [entry["id"] for entry in links]
+    # a guest who reloads is told why, not sent to a login page
+    page = await fetch("lab", token=token, headers={"Accept": "text/html"}, follow_redirects=False)
+    assert page.code == 403 and "shared was deleted" in page.body.decode()
 
 
 async def test_the_session_tells_a_guest_its_scope(fetch, make_link):

@@ -438,6 +438,7 @@ class ActivityTrail(LoggingConfigurable):
     # -- links -----------------------------------------------------------------------------
     def link_created(self, link: ShareLink) -> None:
         fields: Record = {"link": link.id, "permission": link.permission}
+        fields["scope"] = link.scope or None
         if link.grantee:
             self.record("grant.create", {"level": "owner"}, **fields, grantee=link.grantee)
             return

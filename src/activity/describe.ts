@@ -220,6 +220,7 @@ export function describe(
       described.detail = [
         text(record.label),
         text(record.permission),
+        record.scope ? trans.__('only %1', text(record.scope)) : '',
         record.expires_at
           ? trans.__(
               'until %1',
@@ -232,14 +233,22 @@ export function describe(
       break;
     case 'grant.create':
       described.what = trans.__('shared the server with');
-      described.detail = `${text(record.grantee)}, ${text(record.permission)}`;
+      described.detail = [
+        text(record.grantee),
+        text(record.permission),
+        record.scope ? trans.__('only %1', text(record.scope)) : ''
+      ]
+        .filter(Boolean)
+        .join(', ');
       break;
     case 'link.end':
     case 'grant.end': {
       described.what =
         record.reason === 'expired'
           ? trans.__('the link expired')
-          : trans.__('ended the link');
+          : record.reason === 'removed'
+            ? trans.__('the link ended: what it shared was deleted')
+            : trans.__('ended the link');
       described.detail = endedText(record.ended, trans);
       break;
     }
