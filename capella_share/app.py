@@ -18,8 +18,10 @@ from .activity.shipping import RegistryShipper
 from .authorizer import PolicyAuthorizerMixin
 from .base import (
     ACTIVITY_SETTING,
+    APP_SETTING,
     CONNECTIONS_SETTING,
     HUB_GRANTS_SETTING,
+    LIMITS,
     LINKS_SETTING,
     PROCESSES_SETTING,
     SHARES_OFF_SETTING,
@@ -30,7 +32,7 @@ from .connections import ConnectionRegistry
 from .events import activity_emitter, emit_kernel_restarted
 from .events import register as register_events
 from .gate import GATE_SETTING, GuestGate
-from .hub import HubGrants, in_hub
+from .hub import HubGrants
 from .identity import GuestIdentityMixin, principal_of
 from .links import LinkRegistry
 from .processes import GuestKernelsMixin, GuestTerminalsMixin, ProcessManager
@@ -87,7 +89,7 @@ def _keep_composed(mixin: type) -> t.Callable[[t.Any], None]:
 class CapellaShareApp(ExtensionApp):
     """Scoped, expiring, revocable share links and project notebook shares."""
 
-    name = "capella_share"
+    name = APP_SETTING
     #: set when the server links the extension, before any method below runs
     serverapp: ServerApp
 
@@ -122,7 +124,7 @@ class CapellaShareApp(ExtensionApp):
     )
 
     guest_workspace_max_bytes = Int(
-        1024 * 1024,
+        LIMITS["guest_workspace_max_bytes"],
         config=True,
         help="""The largest Lab workspace (the saved layout of open tabs, in bytes) a
         guest may save on this server; a larger one answers 413. The owner is not
@@ -130,7 +132,7 @@ class CapellaShareApp(ExtensionApp):
     )
 
     guest_workspace_max_count = Int(
-        10,
+        LIMITS["guest_workspace_max_count"],
         config=True,
         help="""The most Lab workspaces the guests of one link (or one hub grant) may
         keep on this server, all together; saving one more answers 413 (re-saving
@@ -138,7 +140,7 @@ class CapellaShareApp(ExtensionApp):
     )
 
     max_awareness_bytes = Int(
-        64 * 1024,
+        LIMITS["max_awareness_bytes"],
         config=True,
         help="""The largest RTC awareness message (a collaborator's name, cursor and
         selection) a guest may send, in bytes. Larger ones are dropped, not relayed
@@ -306,7 +308,7 @@ class CapellaShareApp(ExtensionApp):
     @property
     def mode(self) -> str:
         """ "hub" when the server runs as a JupyterHub single-user server."""
-        return "hub" if in_hub() else "standalone"
+        return "hub" if upstream.in_hub() else "standalone"
 
     @property
     def features(self) -> list[str]:
@@ -415,7 +417,7 @@ class CapellaShareApp(ExtensionApp):
         self._check_login_mode()
         self.settings.update({LINKS_SETTING: self.links, CONNECTIONS_SETTING: self.connections})
         self.hub_grants: HubGrants | None = None
-        if in_hub():
+        if upstream.in_hub():
             self.hub_grants = HubGrants(self.links, parent=self, log=self.log)
             self.settings[HUB_GRANTS_SETTING] = self.hub_grants
             self.hub_grants.start()

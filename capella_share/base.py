@@ -36,6 +36,26 @@ SHARES_OFF_SETTING = "capella_share_shares_off"
 GUESTS_OFF_SETTING = "capella_share_guests_off"
 
 
+#: The key under which jupyter_server keeps our ExtensionApp in the web app's
+#: settings: its name.
+APP_SETTING = "capella_share"
+
+#: The limits on guests, as the app's traits of these names, with their defaults.
+LIMITS: dict[str, int] = {
+    "guest_workspace_max_bytes": 1024 * 1024,
+    "guest_workspace_max_count": 10,
+    "max_awareness_bytes": 64 * 1024,
+}
+
+
+def configured(settings: t.Mapping[str, t.Any], name: str) -> int:
+    """The value of the limit ``name`` (a trait of the app) for the server of
+    ``settings``, read each time (the owner may change it); its default when the
+    extension is not there."""
+    app = settings.get(APP_SETTING)
+    return int(getattr(app, name)) if app is not None else LIMITS[name]
+
+
 def package_version() -> str:
     try:
         from ._version import __version__

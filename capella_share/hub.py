@@ -43,11 +43,6 @@ class HubError(Exception):
         self.status = status
 
 
-def in_hub() -> bool:
-    """Whether this server runs as a JupyterHub single-user server."""
-    return bool(os.environ.get("JUPYTERHUB_API_TOKEN") and os.environ.get("JUPYTERHUB_API_URL"))
-
-
 def level_of(scopes: t.Iterable[str], default: str) -> str:
     """The highest capella-share level a hub share's scopes name, else ``default``."""
     named = {scope.split("!", 1)[0].removeprefix(SCOPE_PREFIX) for scope in scopes}

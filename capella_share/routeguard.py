@@ -22,6 +22,7 @@ from tornado.websocket import WebSocketHandler
 
 from . import events, policy, processes, rtc, upstream
 from .activity import routes as activity
+from .base import configured
 from .connections import CLOSE_ON_OPEN
 from .identity import (
     ROUTE_NAME,
@@ -80,7 +81,7 @@ def _confine_to_own_workspaces(handler: web.RequestHandler, guest: Guest) -> Non
     if handler.request.method != "PUT":
         return
     # the body is already read: refusing it here keeps it off the disk
-    max_bytes = rtc.configured(handler.settings, "guest_workspace_max_bytes")
+    max_bytes = configured(handler.settings, "guest_workspace_max_bytes")
     size = len(handler.request.body)
     if size > max_bytes:
         raise web.HTTPError(
@@ -88,7 +89,7 @@ def _confine_to_own_workspaces(handler: web.RequestHandler, guest: Guest) -> Non
             f"This Lab workspace is {size} bytes; a guest's may be at most {max_bytes} "
             "(CapellaShareApp.guest_workspace_max_bytes). Close some tabs and try again.",
         )
-    max_count = rtc.configured(handler.settings, "guest_workspace_max_count")
+    max_count = configured(handler.settings, "guest_workspace_max_count")
     space_name = handler.path_kwargs.get("space_name") or ""
     if not space_name or (own / (slugify(space_name) + WORKSPACE_EXTENSION)).exists():
         return  # no name (refused by the handler) or saved before: no new file
@@ -132,7 +133,7 @@ def _confine_to_own_settings(handler: web.RequestHandler, guest: Guest) -> None:
         return
     # one file per plugin the Lab knows (the handler refuses any other), each
     # kept as small as a guest's workspace
-    max_bytes = rtc.configured(handler.settings, "guest_workspace_max_bytes")
+    max_bytes = configured(handler.settings, "guest_workspace_max_bytes")
     size = len(handler.request.body)
     if size > max_bytes:
         raise web.HTTPError(
@@ -179,6 +180,22 @@ def guard_problems(router: Router) -> list[str]:
         for name in GUARDS
         if name not in routed and name.partition(".")[0] in packages
     ]
+
+
+@upstream.touchpoint("routes")
+def _check_routes(serverapp: t.Any) -> str | None:
+    """Every route went through :func:`guard_routes`, tornado serves the handler
+    it put there, and every special guard found its route."""
+    router = serverapp.web_app.default_router
+    for rule, cls in upstream.routed_handlers(router):
+        if ROUTE_RESOURCE not in vars(cls):
+            return (
+                f"the route {upstream.route_pattern(rule)} ({cls.__qualname__}) escaped the policy"
+            )
+    served = upstream.serving_class(serverapp, "api/capella-share/info")
+    if served is None or ROUTE_RESOURCE not in vars(served):
+        return "tornado does not serve a route with the handler the policy put there"
+    return "; ".join(guard_problems(router)) or None
 
 
 class Unclassified(t.NamedTuple):

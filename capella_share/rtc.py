@@ -33,7 +33,7 @@ from jupyter_core.utils import ensure_async
 from tornado import web
 
 from . import policy, scope, trust, upstream
-from .base import ACTIVITY_SETTING, SHARES_SETTING
+from .base import ACTIVITY_SETTING, SHARES_SETTING, configured
 from .identity import principal_of
 from .shares.paths import READ, check_path
 from .yjs import (
@@ -60,17 +60,6 @@ IDENTITY_FIELDS = ("username", "name", "display_name", "initials", "avatar_url")
 
 #: room id -> Yjs client id -> the socket that announced it first (until it closes).
 _AWARENESS_HOLDERS: dict[str, dict[int, t.Any]] = {}
-
-
-def configured(settings: t.Mapping[str, t.Any], name: str) -> t.Any:
-    """The value of the CapellaShareApp trait ``name`` for the server of ``settings``
-    (its default when the extension is not there)."""
-    from .app import CapellaShareApp
-
-    app = settings.get(CapellaShareApp.name)
-    if isinstance(app, CapellaShareApp):
-        return getattr(app, name)
-    return CapellaShareApp.class_traits()[name].default_value
 
 
 def read_awareness(message: bytes) -> list[tuple[int, int, str]]:

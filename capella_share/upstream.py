@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import os
 import typing as t
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -66,7 +67,11 @@ Check = Callable[[t.Any], "str | None"]
 CHECKS: dict[str, Check] = {}
 
 
-def _touchpoint(name: str) -> Callable[[Check], Check]:
+def touchpoint(name: str) -> Callable[[Check], Check]:
+    """Register ``check`` as the touchpoint ``name``'s. Our modules that wrap a
+    shape found here register their own checks of it (the route guard checks the
+    routes it classified), so this module imports none of them."""
+
     def register(check: Check) -> Check:
         CHECKS[name] = check
         return check
@@ -117,7 +122,7 @@ def extension_link_hook() -> str:
     return "_link_jupyter_server_extension"
 
 
-@_touchpoint("extension hooks")
+@touchpoint("extension hooks")
 def _check_extension_hooks(serverapp: t.Any) -> str | None:
     for hook in (extension_link_hook(), "_start_jupyter_server_extension"):
         if not callable(getattr(ExtensionApp, hook, None)):
@@ -154,7 +159,7 @@ def follow_contents_events(serverapp: t.Any, listener: t.Callable[..., t.Any]) -
     return True
 
 
-@_touchpoint("identity provider")
+@touchpoint("identity provider")
 def _check_identity_provider(serverapp: t.Any) -> str | None:
     # a server without a token takes every visitor for the owner: knowing that is
     # what keeps a dead link's cookie from falling through to the owner
@@ -196,28 +201,13 @@ def serving_class(serverapp: t.Any, path: str) -> type | None:
     return getattr(delegate, "handler_class", None)
 
 
-@_touchpoint("routes")
-def _check_routes(serverapp: t.Any) -> str | None:
-    from .identity import ROUTE_RESOURCE
-    from .routeguard import guard_problems
-
-    router = serverapp.web_app.default_router
-    for rule, cls in routed_handlers(router):
-        if ROUTE_RESOURCE not in vars(cls):
-            return f"the route {route_pattern(rule)} ({cls.__qualname__}) escaped the policy"
-    served = serving_class(serverapp, "api/capella-share/info")
-    if served is None or ROUTE_RESOURCE not in vars(served):
-        return "tornado does not serve a route with the handler the policy put there"
-    return "; ".join(guard_problems(router)) or None
-
-
 def is_finished(handler: web.RequestHandler) -> bool:
     """Whether a handler has answered. tornado 6.4-6.6 keeps it in ``_finished``
     and offers no public way to ask."""
     return bool(handler._finished)
 
 
-@_touchpoint("tornado handlers")
+@touchpoint("tornado handlers")
 def _check_tornado(serverapp: t.Any) -> str | None:
     if not _source_mentions(web.RequestHandler.finish, "self._finished"):
         return "RequestHandler.finish no longer records _finished"
@@ -260,7 +250,7 @@ def settings_dir_of(handler: web.RequestHandler, folder: str | None = None) -> s
     return str(handler.settings_dir)  # type:ignore[attr-defined]
 
 
-@_touchpoint("Lab pages, workspaces and settings")
+@touchpoint("Lab pages, workspaces and settings")
 def _check_lab(serverapp: t.Any) -> str | None:
     try:
         from jupyterlab_server.handlers import LabHandler
@@ -433,7 +423,7 @@ def replace_cell_untrusted(cells: t.Any, index: int) -> None:
         cells[index]["execution_state"] = state
 
 
-@_touchpoint("RTC documents")
+@touchpoint("RTC documents")
 def _check_rtc(serverapp: t.Any) -> str | None:
     if "jupyter_server_ydoc" not in serverapp.extension_manager.extension_apps:
         return None  # no collaboration on this server: nothing relies on it
@@ -600,7 +590,7 @@ def kernel_status(session: t.Any, msg_list: list[bytes]) -> tuple[str, str | Non
         return None
 
 
-@_touchpoint("kernel messages")
+@touchpoint("kernel messages")
 def _check_kernel_messages(serverapp: t.Any) -> str | None:
     try:
         from jupyter_server.services.kernels.connection import base
@@ -619,6 +609,13 @@ def _check_kernel_messages(serverapp: t.Any) -> str | None:
 # -- JupyterHub ------------------------------------------------------------------------------
 
 
+def in_hub() -> bool:
+    """Whether this server runs as a JupyterHub single-user server: JupyterHub
+    5.2-6.1's spawners give it the hub's API URL and a token for it in the
+    environment."""
+    return bool(os.environ.get("JUPYTERHUB_API_TOKEN") and os.environ.get("JUPYTERHUB_API_URL"))
+
+
 def hub_user_model(user: t.Any) -> dict[str, t.Any]:
     """The hub's model of the user a single-user server authenticated (JupyterHub
     5.2-6.1: ``JupyterHubUser.hub_user``), {} when there is none."""
@@ -626,10 +623,8 @@ def hub_user_model(user: t.Any) -> dict[str, t.Any]:
     return model if isinstance(model, dict) else {}
 
 
-@_touchpoint("JupyterHub users")
+@touchpoint("JupyterHub users")
 def _check_hub(serverapp: t.Any) -> str | None:
-    from .hub import in_hub
-
     if not in_hub():
         return None
     from jupyterhub.singleuser.extension import JupyterHubUser
