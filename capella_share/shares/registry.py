@@ -49,10 +49,9 @@ from .provider import (
     is_within,
     slug_of,
 )
+from .rules import MOUNT_ROOT_ENV, REGISTRY_URL_ENV
 from .stats import FolderStats
 
-REGISTRY_URL_ENV = "CAPELLA_SHARE_REGISTRY_URL"
-MOUNT_ROOT_ENV = "CAPELLA_SHARE_MOUNT_ROOT"
 MANAGER = "manager"
 
 
