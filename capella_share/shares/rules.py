@@ -1,12 +1,13 @@
 """The rules of a project share that the hub side and the single-user server both follow.
 
 A share is one folder per (project, model), named by slugs; a member has one of two
-permissions. The spawner hooks and the share registry service run in or beside
-JupyterHub and check names with the same rules as the session's providers, and
-hand the session what it follows under the environment variables named here.
+permissions. The hub side (:mod:`capella_share.hubside`: the spawner hooks and the
+share registry service) checks names with the same rules as the session's
+providers, and hands the session what it follows under the environment variables
+named here.
 
 Nothing here may import the single-user server (jupyter_server, the app, the
-handlers): the hub side imports this module.
+handlers): the hub side imports this module (tests/test_hubside_imports.py).
 """
 
 from __future__ import annotations

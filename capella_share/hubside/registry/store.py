@@ -35,7 +35,7 @@ from sqlalchemy.engine import CursorResult, Engine, make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
-from ..shares.provider import ShareError, check_slug, slug_of
+from ...shares.rules import ShareError, check_slug, slug_of
 from .storage import Removed, ShareRef, ShareStorage, StorageError, share_id
 
 MANAGER, READ_WRITE, READ_ONLY = "manager", "read-write", "read-only"

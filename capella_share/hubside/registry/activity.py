@@ -22,7 +22,7 @@ import typing as t
 from sqlalchemy import DateTime, Integer, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..shares.provider import check_slug
+from ...shares.rules import check_slug
 from .store import MANAGER, Base, Principal, Project, RegistryError, RegistryStore
 
 #: The most records one request may send, and one page may hold.
