@@ -49,10 +49,8 @@ from .provider import (
     is_within,
     slug_of,
 )
-from .rules import MOUNT_ROOT_ENV, REGISTRY_URL_ENV
+from .rules import MANAGER, MOUNT_ROOT_ENV, REGISTRY_URL_ENV
 from .stats import FolderStats
-
-MANAGER = "manager"
 
 
 class RegistryShareProvider(ShareProvider):

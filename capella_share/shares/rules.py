@@ -23,6 +23,8 @@ from slugify import slugify
 READ_WRITE = "read-write"
 READ_ONLY = "read-only"
 PERMISSIONS = (READ_WRITE, READ_ONLY)
+#: The registry's role above read-write: may create and delete the project's shares.
+MANAGER = "manager"
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_SLUG = 63
@@ -104,6 +106,7 @@ def is_within(path: str, root: str) -> bool:
 
 
 __all__ = [
+    "MANAGER",
     "MANIFEST_ENV",
     "MAX_NAME",
     "MAX_SLUG",
