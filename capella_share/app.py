@@ -293,7 +293,7 @@ class CapellaShareApp(ExtensionApp):
     def _share_provider_class_default(self) -> type[ShareProvider]:
         from .shares.registry import REGISTRY_URL_ENV, RegistryShareProvider
 
-        if os.environ.get(REGISTRY_URL_ENV):  # set by the hooks of capella_share.spawner
+        if os.environ.get(REGISTRY_URL_ENV):  # set by the hooks of capella_share.hubside.spawner
             return RegistryShareProvider
         return ManifestShareProvider if self.manifest_path else LocalShareRegistry
 

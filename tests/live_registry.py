@@ -38,7 +38,9 @@ c.JupyterHub.load_groups = {{
 for service in c.JupyterHub.services:
     if service["name"] == REGISTRY:
         service["url"] = "http://127.0.0.1:{port}"
-        service["command"] = [sys.executable, "-m", "capella_share.registry", "-f", {config!r}]
+        service["command"] = [
+            sys.executable, "-m", "capella_share.hubside.registry", "-f", {config!r}
+        ]
         service["cwd"] = {workdir!r}
 """
 

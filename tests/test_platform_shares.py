@@ -1,6 +1,6 @@
 """Project shares across a platform: a real JupyterHub on 127.0.0.1 running the share
 registry as a hub-managed service (tests/live_registry.py), single-user servers
-started by SimpleLocalProcessSpawner with capella_share.spawner's pre_spawn_hook,
+started by SimpleLocalProcessSpawner with capella_share.hubside.spawner's pre_spawn_hook,
 each following the registry while it runs.
 
 alice (manager) makes project "Coffee Machine" with share "Brewer" from her Lab's
@@ -33,7 +33,7 @@ pytestmark = [
 
 #: What jupyterhub_config.py gains for local spawners (the lines docs/shares.md gives).
 HOOK_CONFIG = """
-from capella_share import spawner as capella_spawner
+from capella_share.hubside import spawner as capella_spawner
 c.Spawner.pre_spawn_hook = capella_spawner.pre_spawn_hook
 c.ShareSpawnerHook.storage_root = {storage_root!r}
 """

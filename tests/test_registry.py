@@ -36,9 +36,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from capella_share.registry.activity import ActivityLog
-from capella_share.registry.handlers import registry_handlers
-from capella_share.registry.storage import (
+from capella_share.hubside.registry.activity import ActivityLog
+from capella_share.hubside.registry.handlers import registry_handlers
+from capella_share.hubside.registry.storage import (
     KubernetesStorage,
     LocalStorage,
     ShareRef,
@@ -46,7 +46,12 @@ from capella_share.registry.storage import (
     share_id,
     volume_name,
 )
-from capella_share.registry.store import Principal, RegistryError, RegistryStore, make_engine
+from capella_share.hubside.registry.store import (
+    Principal,
+    RegistryError,
+    RegistryStore,
+    make_engine,
+)
 from capella_share.shares import deletion
 
 pytestmark = pytest.mark.timeout(600)

@@ -1,4 +1,4 @@
-"""The spawner hooks (capella_share.spawner) and the session that follows the registry
+"""The spawner hooks (capella_share.hubside.spawner) and the session that follows the registry
 (capella_share.shares.registry), without a hub.
 
 - KubeSpawner: the pod manifest KubeSpawner itself builds (``_mock=True``, as its
@@ -29,7 +29,8 @@ from jupyterhub.spawner import SimpleLocalProcessSpawner
 from standins import StandInKubernetes, StandInRegistry
 from traitlets.config import Config
 
-from capella_share import spawner as hook
+from capella_share.hubside import spawner as hook
+from capella_share.hubside.spawner.local import link_shares
 from capella_share.shares.registry import MOUNT_ROOT_ENV, REGISTRY_URL_ENV, RegistryShareProvider
 
 pytestmark = pytest.mark.timeout(120)
@@ -321,7 +322,7 @@ POLL = 0.2
 @pytest.fixture
 def session_registry(registry, jp_root_dir):
     """Shares linked into bob's server root as the local hook links them."""
-    hook.link_shares(
+    link_shares(
         registry.shares_of("bob"),
         registry.storage_root,
         str(jp_root_dir / "shared"),

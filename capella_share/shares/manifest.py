@@ -22,8 +22,8 @@ from .provider import (
     check_relative_path,
     slug_of,
 )
+from .rules import MANIFEST_ENV
 
-MANIFEST_ENV = "CAPELLA_SHARE_MANIFEST"
 _ENTRY_FIELDS = {"project", "model", "permission", "path"}
 
 

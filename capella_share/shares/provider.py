@@ -1,4 +1,7 @@
-"""Project shares: what a share is, how names become folders, and the provider interface.
+"""Project shares in the session: what a share is and the provider interface.
+
+How names become folders, and the permissions, are the rules the hub side follows
+too (:mod:`.rules`); they are imported from there.
 
 A provider says which shares exist and with which permission. The local registry
 (:mod:`.local`) lets the owner manage them; the manifest provider (:mod:`.manifest`)
@@ -11,41 +14,31 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import re
 import stat
 import threading
 import time
 import typing as t
-import unicodedata
-import urllib.parse
 from dataclasses import dataclass
 
-from slugify import slugify
 from traitlets import Float, Unicode
 from traitlets.config import LoggingConfigurable
 
 from . import deletion
+from .rules import (
+    PERMISSIONS,
+    READ_ONLY,
+    READ_WRITE,
+    SLUG_RE,
+    ShareError,
+    check_permission,
+    check_slug,
+    is_within,
+    slug_of,
+)
 from .stats import FolderStats, ShareStats
-
-READ_WRITE = "read-write"
-READ_ONLY = "read-only"
-PERMISSIONS = (READ_WRITE, READ_ONLY)
-
-SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-MAX_SLUG = 63
-MAX_NAME = 200
 
 #: How often, at most, a provider looks whether its source changed.
 REFRESH_INTERVAL = 1.0
-
-
-class ShareError(Exception):
-    """A request about shares that cannot be done: an HTTP status and a message for people."""
-
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -67,59 +60,6 @@ class Share:
     @property
     def read_only(self) -> bool:
         return self.permission == READ_ONLY
-
-
-def slug_of(name: t.Any, what: str) -> str:
-    """The folder name python-slugify makes of ``name``, or a 400 saying why there is none."""
-    if not isinstance(name, str):
-        raise ShareError(400, f"The {what} name must be a string.")
-    name = name.strip()
-    if not name:
-        raise ShareError(400, f"The {what} name is empty.")
-    if len(name) > MAX_NAME:
-        raise ShareError(400, f"The {what} name is longer than {MAX_NAME} characters.")
-    if any(unicodedata.category(char) == "Cc" for char in name):
-        raise ShareError(400, f"The {what} name contains control characters.")
-    decoded = name
-    for _ in range(4):  # "%252F" is "/" encoded twice
-        decoded, previous = urllib.parse.unquote(decoded), decoded
-        if decoded == previous:
-            break
-    if any(sep in decoded for sep in ("/", "\\")):
-        raise ShareError(
-            400,
-            f"The {what} name {name!r} contains a path separator: a share is one folder "
-            "per project and model, named after them.",
-        )
-    slug = slugify(name)
-    if not slug:
-        raise ShareError(
-            400, f"The {what} name {name!r} has no letters or digits to make a folder name from."
-        )
-    if len(slug) > MAX_SLUG:
-        raise ShareError(
-            400,
-            f"The {what} name {name[:40]!r}… makes a folder name of {len(slug)} characters; "
-            f"at most {MAX_SLUG} are allowed. Choose a shorter name.",
-        )
-    return check_slug(slug, what)
-
-
-def check_slug(value: t.Any, what: str) -> str:
-    """``value`` if it is a share folder name (as in a URL), else a 400 saying what one is."""
-    if not isinstance(value, str) or not SLUG_RE.match(value) or len(value) > MAX_SLUG:
-        raise ShareError(
-            400,
-            f"{value!r} is not a {what} of a share: it must be 1 to {MAX_SLUG} lower-case ASCII "
-            "letters, digits and single hyphens, neither first nor last.",
-        )
-    return value
-
-
-def check_permission(value: t.Any) -> str:
-    if value not in PERMISSIONS:
-        raise ShareError(400, f"permission must be one of {', '.join(PERMISSIONS)}; got {value!r}.")
-    return t.cast(str, value)
 
 
 def check_relative_path(value: t.Any, what: str) -> str:
@@ -161,11 +101,6 @@ def real_path(path: str) -> str:
         if resolved.startswith("/") and not resolved.endswith(" (deleted)"):
             return resolved
     return os.path.realpath(path)
-
-
-def is_within(path: str, root: str) -> bool:
-    """Whether the (real, absolute) ``path`` is ``root`` or lies below it."""
-    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
 def filesystem_read_only(os_path: str) -> bool:
@@ -480,10 +415,12 @@ __all__ = [
     "PERMISSIONS",
     "READ_ONLY",
     "READ_WRITE",
+    "SLUG_RE",
     "Share",
     "ShareError",
     "ShareProvider",
     "check_permission",
     "check_slug",
+    "is_within",
     "slug_of",
 ]

@@ -1,6 +1,6 @@
 """Shares kept by the hub's share registry service, followed while the session runs.
 
-The spawner hook (:mod:`capella_share.spawner`) mounts or links the shares the
+The spawner hook (:mod:`capella_share.hubside.spawner`) mounts or links the shares the
 user had when the server started and names the registry in
 ``CAPELLA_SHARE_REGISTRY_URL``. Here the registry is asked again every
 ``poll_interval`` seconds, by a worker thread, with the server's own token:
@@ -49,11 +49,8 @@ from .provider import (
     is_within,
     slug_of,
 )
+from .rules import MANAGER, MOUNT_ROOT_ENV, REGISTRY_URL_ENV
 from .stats import FolderStats
-
-REGISTRY_URL_ENV = "CAPELLA_SHARE_REGISTRY_URL"
-MOUNT_ROOT_ENV = "CAPELLA_SHARE_MOUNT_ROOT"
-MANAGER = "manager"
 
 
 class RegistryShareProvider(ShareProvider):

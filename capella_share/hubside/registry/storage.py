@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from traitlets import Unicode, default
 from traitlets.config import LoggingConfigurable
 
-from ..shares import deletion
+from ...shares import deletion
 
 #: The prefix of a share's Kubernetes volume claim (as the spawner hook names it).
 VOLUME_PREFIX = "capella-share-"

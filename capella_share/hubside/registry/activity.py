@@ -22,8 +22,8 @@ import typing as t
 from sqlalchemy import DateTime, Integer, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..shares.provider import check_slug
-from .store import MANAGER, Base, Principal, Project, RegistryError, RegistryStore
+from ...shares.rules import MANAGER, check_slug
+from .store import Base, Principal, Project, RegistryError, RegistryStore
 
 #: The most records one request may send, and one page may hold.
 MAX_BATCH = 500

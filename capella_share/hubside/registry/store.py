@@ -35,10 +35,9 @@ from sqlalchemy.engine import CursorResult, Engine, make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
-from ..shares.provider import ShareError, check_slug, slug_of
+from ...shares.rules import MANAGER, READ_ONLY, READ_WRITE, ShareError, check_slug, slug_of
 from .storage import Removed, ShareRef, ShareStorage, StorageError, share_id
 
-MANAGER, READ_WRITE, READ_ONLY = "manager", "read-write", "read-only"
 #: Lowest first: a user's role is the highest that applies.
 ROLES = (READ_ONLY, READ_WRITE, MANAGER)
 KINDS = ("user", "group")
@@ -63,7 +62,7 @@ class Principal:
 
 def permission_of(role: str) -> str:
     """The share permission a role gives: managers and read-write members write."""
-    return "read-only" if role == READ_ONLY else "read-write"
+    return READ_ONLY if role == READ_ONLY else READ_WRITE
 
 
 def highest(roles: t.Iterable[str]) -> str | None:

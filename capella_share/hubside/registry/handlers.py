@@ -24,7 +24,7 @@ from jupyterhub.utils import url_path_join
 from tornado import web
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 
-from ..shares.provider import ShareError
+from ...shares.rules import ShareError
 from .activity import MAX_PAGE, ActivityLog
 from .store import MAX_AUDIT, Principal, RegistryStore, check_member_name
 
