@@ -102,17 +102,26 @@ def _phrases(level: Level, allowed: bool) -> list[str]:
 
 
 def rows() -> list[tuple[str, str, str]]:
-    """(permission, may, may not) per link permission."""
+    """(permission, may, may not) per link permission; a level's "may not" names
+    what a higher level may, and what no guest may is said once (:func:`owner_only`)."""
     table = []
     below: list[str] = []
+    highest = _phrases(_LEVELS[-1], True)
     for index, level in enumerate(_LEVELS):
-        may = [p for p in _phrases(level, True) if p not in below]
+        allowed = _phrases(level, True)
+        may = [p for p in allowed if p not in below]
         if index:
             may.insert(0, f"what {_LEVELS[index - 1].value} may")
-        may_not = [p for p in _phrases(level, False) if p not in _phrases(level, True)]
+        may_not = [p for p in highest if p not in allowed]
+        may_not.append("what only the owner may")
         table.append((level.value, "; ".join(may), "; ".join(may_not)))
-        below = _phrases(level, True)
+        below = allowed
     return table
+
+
+def owner_only() -> list[str]:
+    """What no guest may do, whatever its link's permission."""
+    return [p for p in _phrases(_LEVELS[-1], False) if p not in _phrases(_LEVELS[-1], True)]
 
 
 def markdown_table(header: tuple[str, ...], body: Sequence[tuple[str, ...]]) -> str:
@@ -127,7 +136,8 @@ def markdown_table(header: tuple[str, ...], body: Sequence[tuple[str, ...]]) -> 
 
 
 def permission_table() -> str:
-    return markdown_table(("permission", "may", "may not"), rows())
+    table = markdown_table(("permission", "may", "may not"), rows())
+    return f"{table}\n\nOnly the owner may {'; '.join(owner_only())}."
 
 
 def with_table(text: str) -> str:
