@@ -454,7 +454,7 @@ class CapellaShareApp(ExtensionApp):
         # Before any other transform (compression): every response not made for the
         # owner has the server's secrets cut out; and every log line, anyone's.
         self.redactor = SecretRedactor.for_server(self.serverapp)
-        self.serverapp.web_app.transforms.insert(0, transform_for(self.redactor))
+        upstream.add_first_transform(self.serverapp.web_app, transform_for(self.redactor))
         redact_logs(self.redactor)
         self.activity = self._start_activity()
         self._wrap_page_config_hook()

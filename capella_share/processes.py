@@ -769,10 +769,7 @@ def guard_kernel_socket(cls: type[web.RequestHandler]) -> type[web.RequestHandle
             if processes is not None and self._capella_who is not None:
                 processes.socket_closed(self.kernel_id, self)
 
-    TrackedKernelWebsocketHandler.__name__ = cls.__name__
-    TrackedKernelWebsocketHandler.__qualname__ = cls.__name__
-    TrackedKernelWebsocketHandler.__module__ = __name__
-    return TrackedKernelWebsocketHandler
+    return upstream.named_as(TrackedKernelWebsocketHandler, cls, __name__)
 
 
 def guard_kernel(cls: type[web.RequestHandler]) -> type[web.RequestHandler]:

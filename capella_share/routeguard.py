@@ -72,8 +72,6 @@ def _confine_to_own_workspaces(handler: web.RequestHandler, guest: Guest) -> Non
     """Give a guest a workspaces directory of its own, so it never sees or
     overwrites the owner's layout and its Lab still saves its own; and keep what
     it stores there small, as it is the owner's disk."""
-    from jupyterlab_server.workspaces_handler import WORKSPACE_EXTENSION, slugify
-
     owner_dir = Path(upstream.workspaces_of(handler))
     own = owner_dir / GUEST_WORKSPACES / _UNSAFE.sub("-", guest.username)
     upstream.workspaces_of(handler, str(own))
@@ -91,13 +89,13 @@ def _confine_to_own_workspaces(handler: web.RequestHandler, guest: Guest) -> Non
         )
     max_count = configured(handler.settings, "guest_workspace_max_count")
     space_name = handler.path_kwargs.get("space_name") or ""
-    if not space_name or (own / (slugify(space_name) + WORKSPACE_EXTENSION)).exists():
+    if not space_name or (own / upstream.workspace_file_name(space_name)).exists():
         return  # no name (refused by the handler) or saved before: no new file
     # counted over every guest of the link: opening the link again makes a new
     # guest, not more room
     folders = handler.settings[GUEST_WORKSPACE_DIRS][guest.link_id]
     count = sum(
-        1 for folder in folders if folder.is_dir() for _ in folder.glob("*" + WORKSPACE_EXTENSION)
+        1 for folder in folders if folder.is_dir() for _ in upstream.workspace_files(folder)
     )
     if count >= max_count:
         raise web.HTTPError(
@@ -358,7 +356,7 @@ def guard_routes(router: Router) -> list[Unclassified]:
         guard = GUARDS.get(name)
         if guard is not None:
             target = guard(target)
-        rule.target = _classified(target, name, resource)
+        upstream.set_route_target(rule, _classified(target, name, resource))
         if resource is None:
             unclassified.append(Unclassified(upstream.route_pattern(rule), name))
     return unclassified

@@ -171,10 +171,7 @@ class DocumentPath:
 
 def _path_of(handler: web.RequestHandler, document: str) -> str | None:
     """The path of the file of the document room ``document`` (None if unknown)."""
-    from jupyter_server_ydoc.utils import decode_file_path
-
-    _, _, file_id = decode_file_path(document)
-    return t.cast("str | None", handler.settings["file_id_manager"].get_path(file_id))
+    return upstream.room_file_path(handler.settings, document)
 
 
 def may_write(handler: web.RequestHandler, room_id: str, known: DocumentPath | None = None) -> bool:
@@ -378,10 +375,7 @@ def guard_document_socket(cls: type[web.RequestHandler]) -> type[web.RequestHand
                 if not holders:
                     _AWARENESS_HOLDERS.pop(upstream.room_of(self), None)
 
-    GuardedYDocWebSocketHandler.__name__ = cls.__name__
-    GuardedYDocWebSocketHandler.__qualname__ = cls.__name__
-    GuardedYDocWebSocketHandler.__module__ = __name__
-    return GuardedYDocWebSocketHandler
+    return upstream.named_as(GuardedYDocWebSocketHandler, cls, __name__)
 
 
 def guard_fork_merge(cls: type[web.RequestHandler]) -> type[web.RequestHandler]:
@@ -396,10 +390,7 @@ def guard_fork_merge(cls: type[web.RequestHandler]) -> type[web.RequestHandler]:
                 raise web.HTTPError(403, "You may not change this document: it is read-only.")
             return await super().delete(fork_roomid)
 
-    GuardedDocForkHandler.__name__ = cls.__name__
-    GuardedDocForkHandler.__qualname__ = cls.__name__
-    GuardedDocForkHandler.__module__ = __name__
-    return GuardedDocForkHandler
+    return upstream.named_as(GuardedDocForkHandler, cls, __name__)
 
 
 def guard_document_session(cls: type[web.RequestHandler]) -> type[web.RequestHandler]:
@@ -429,7 +420,4 @@ def guard_document_session(cls: type[web.RequestHandler]) -> type[web.RequestHan
                 )
             return await super().put(path)
 
-    GuardedDocSessionHandler.__name__ = cls.__name__
-    GuardedDocSessionHandler.__qualname__ = cls.__name__
-    GuardedDocSessionHandler.__module__ = __name__
-    return GuardedDocSessionHandler
+    return upstream.named_as(GuardedDocSessionHandler, cls, __name__)

@@ -23,6 +23,7 @@ import typing as t
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
+from pathlib import Path
 
 from jupyter_server.auth.identity import IdentityProvider
 from jupyter_server.extension.application import ExtensionApp
@@ -201,6 +202,30 @@ def serving_class(serverapp: t.Any, path: str) -> type | None:
     return getattr(delegate, "handler_class", None)
 
 
+def set_route_target(rule: t.Any, target: type) -> None:
+    """Serve ``target`` on a route found by :func:`routed_handlers`: tornado
+    6.4-6.6 rules keep it in ``target``, read on each request."""
+    rule.target = target
+
+
+def add_first_transform(web_app: t.Any, transform: t.Any) -> None:
+    """Put ``transform`` before every other output transform of ``web_app``
+    (compression among them): tornado 6.4-6.6's ``Application.add_transform``
+    only appends; each request takes its transforms from ``transforms``."""
+    web_app.transforms.insert(0, transform)
+
+
+def named_as(wrapper: type, cls: type, module: str | None = None) -> type:
+    """``wrapper``, our subclass of upstream's handler ``cls``, under ``cls``'s
+    name, so that tornado's log lines and error pages name the handler the
+    server's own way; in our ``module``, or in ``cls``'s (None) for a handler the
+    route guard must still know by its upstream name."""
+    wrapper.__name__ = cls.__name__
+    wrapper.__qualname__ = cls.__name__ if module is not None else cls.__qualname__
+    wrapper.__module__ = module if module is not None else cls.__module__
+    return wrapper
+
+
 def is_finished(handler: web.RequestHandler) -> bool:
     """Whether a handler has answered. tornado 6.4-6.6 keeps it in ``_finished``
     and offers no public way to ask."""
@@ -240,6 +265,21 @@ def workspaces_of(handler: web.RequestHandler, folder: str | None = None) -> str
     return str(handler.manager.workspaces_dir)  # type:ignore[attr-defined]
 
 
+def workspace_file_name(space_name: str) -> str:
+    """The name of the file a workspace called ``space_name`` is saved in
+    (jupyterlab_server 2.28: its ``slugify`` of the name, ``WORKSPACE_EXTENSION``)."""
+    from jupyterlab_server.workspaces_handler import WORKSPACE_EXTENSION, slugify
+
+    return f"{slugify(space_name)}{WORKSPACE_EXTENSION}"
+
+
+def workspace_files(folder: Path) -> t.Iterator[Path]:
+    """The workspaces saved in ``folder``."""
+    from jupyterlab_server.workspaces_handler import WORKSPACE_EXTENSION
+
+    return folder.glob("*" + WORKSPACE_EXTENSION)
+
+
 def settings_dir_of(handler: web.RequestHandler, folder: str | None = None) -> str:
     """The folder a Lab settings handler keeps user settings in; with ``folder``,
     first point it there. jupyterlab_server 2.28's ``SettingsHandler`` reads and
@@ -263,6 +303,8 @@ def _check_lab(serverapp: t.Any) -> str | None:
         return "WorkspacesHandler.initialize no longer takes its manager"
     if not _source_mentions(WorkspacesManager.__init__, "workspaces_dir"):
         return "WorkspacesManager no longer keeps its folder in workspaces_dir"
+    if not workspace_file_name("a b").startswith("a"):
+        return "workspace files are no longer named after their workspace"
     from jupyterlab_server.settings_handler import SettingsHandler
 
     for verb in (SettingsHandler.get, SettingsHandler.put):
@@ -366,6 +408,17 @@ def file_id(settings: t.Mapping[str, t.Any], path: str) -> str | None:
     except Exception:
         return None
     return None if found is None else str(found)
+
+
+def room_file_path(settings: t.Mapping[str, t.Any], room_id: str) -> str | None:
+    """The contents path of the file a document room (``<format>:<type>:<file
+    id>``) edits, by jupyter_server_ydoc 2-3's ``decode_file_path`` and the file
+    id manager; None when the id names no file."""
+    from jupyter_server_ydoc.utils import decode_file_path
+
+    _, _, found = decode_file_path(room_id)
+    path = settings["file_id_manager"].get_path(found)
+    return None if path is None else str(path)
 
 
 def room_document_type(room_id: str) -> str | None:

@@ -22,6 +22,7 @@ import typing as t
 
 from tornado import web
 
+from .. import upstream
 from ..identity import current_principal, principal_of
 from .request import RequestScope, request_scope
 
@@ -241,10 +242,7 @@ def private_checked_files_handler(cls: type[web.RequestHandler]) -> type[web.Req
             return t.cast("str | None", super().validate_absolute_path(root, absolute_path))
 
     # the route guard knows handlers by module and name: this is still that handler
-    PrivateCheckedFileHandler.__name__ = cls.__name__
-    PrivateCheckedFileHandler.__qualname__ = cls.__qualname__
-    PrivateCheckedFileHandler.__module__ = cls.__module__
-    return PrivateCheckedFileHandler
+    return upstream.named_as(PrivateCheckedFileHandler, cls)
 
 
 def _stripped(path: t.Any) -> t.Any:
