@@ -182,8 +182,9 @@ export function folderNameUnder(target: EventTarget | null): string | null {
 
 /**
  * Whether the file browser's DOM is what `FILE_BROWSER_DOM` says, as far as
- * it is drawn yet: its listing items carry their class, `data-isdir` and text,
- * and its toolbar's write actions carry their names.
+ * it is drawn yet: its listing items carry their class, `data-isdir` and text
+ * (or the input that replaces the text while an item is renamed: `listing.ts`'s
+ * `userInputForRename`), and its toolbar's write actions carry their names.
  */
 export function fileBrowserAsExpected(browser: FileBrowser): boolean {
   const dom = FILE_BROWSER_DOM;
@@ -194,7 +195,10 @@ export function fileBrowserAsExpected(browser: FileBrowser): boolean {
       if (
         !child.classList.contains(dom.item) ||
         !child.hasAttribute(dom.isDir) ||
-        child.querySelector(`.${dom.itemText}`) === null
+        // an item being renamed shows an input in place of its text
+        child.querySelector(
+          `.${dom.itemText}, input[type="text"], input:not([type])`
+        ) === null
       ) {
         return false;
       }

@@ -220,6 +220,13 @@ describe("the file browser's DOM", () => {
     ).toBe(true);
   });
 
+  it('is as expected while an item is renamed (its text is an input then)', () => {
+    const content = listing([{ name: 'd', dir: true }]);
+    const text = content.querySelector('.jp-DirListing-itemText')!;
+    text.replaceWith(document.createElement('input'));
+    expect(fileBrowserAsExpected(fakeBrowser(content))).toBe(true);
+  });
+
   it('is not when an item or the upload button is not where it was', () => {
     const content = listing([{ name: 'd', dir: true }]);
     content.firstElementChild!.removeAttribute('data-isdir');
