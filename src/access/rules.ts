@@ -145,7 +145,6 @@ const COMMANDS: Record<string, CommandNeed> = {
   'filebrowser:create-new-directory': CREATE,
   'filebrowser:create-new-markdown-file': CREATE,
   'filebrowser:paste': CREATE,
-  'filebrowser:upload': CREATE,
   'filebrowser:open-url': CREATE,
   'notebook:create-new': CREATE,
   'fileeditor:create-new': CREATE,
