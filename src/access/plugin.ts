@@ -2,6 +2,7 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
+import { Notification } from '@jupyterlab/apputils';
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import {
   FileBrowser,
@@ -16,14 +17,20 @@ import {
   TranslationBundle
 } from '@jupyterlab/translation';
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
-import { MessageLoop } from '@lumino/messaging';
 import { Signal } from '@lumino/signaling';
-import { Menu, MenuBar } from '@lumino/widgets';
 
 import { ShareClient } from '../client';
 import { IAccess, ICapellaShare, PLUGIN_IDS } from '../tokens';
+// The gate is put in place synchronously, at activation.
+// eslint-disable-next-line jupyter/prefer-lazy-imports
+import {
+  gateCommands,
+  MAIN_MENU_IDS,
+  reportMissingCommands,
+  reportUpstream,
+  trimMenusForViewing
+} from '../upstream';
 import { guardFileBrowser } from './filebrowser';
-import { gateCommands } from './gate';
 import { ILauncherAccess, restrictLauncher } from './launcher';
 // The gate decides synchronously, before the Lab draws its menus: these
 // modules are needed at activation, not later.
@@ -38,9 +45,11 @@ import {
   commandRefusal,
   ICommandTarget,
   isRestricted,
+  mayRemove,
   mayWrite,
   mayWriteSomewhere,
-  readOnlyFolderOf
+  readOnlyFolderOf,
+  ruledCommands
 } from './rules';
 
 /**
@@ -98,14 +107,16 @@ class CommandTargets {
 function launcherAccess(
   access: IAccess,
   refusal: (command: string, args: ReadonlyPartialJSONObject) => string | null,
+  closed: () => boolean,
   trans: TranslationBundle
 ): ILauncherAccess {
   return {
     allowed: (item, cwd) =>
+      !closed() &&
       mayWriteSomewhere(access.facts) &&
       refusal(item.command, { ...item.args, cwd }) === null,
     note: cwd => {
-      if (!mayWriteSomewhere(access.facts)) {
+      if (closed() || !mayWriteSomewhere(access.facts)) {
         return trans.__('View only: you can open and read files.');
       }
       const folder = readOnlyFolderOf(access.facts, cwd);
@@ -117,41 +128,6 @@ function launcherAccess(
           );
     }
   };
-}
-
-/**
- * A view link neither makes files nor runs code: its menu bar offers no File ›
- * New, no New Launcher, no Run and no Kernel menu. File › New may be added
- * again as settings load, so the File menu is trimmed each time it is drawn.
- */
-function trimMenusForViewing(mainMenu: IMainMenu): void {
-  const file = mainMenu.fileMenu;
-  if (file instanceof Menu) {
-    const trim = () => {
-      for (const item of [...file.items]) {
-        if (
-          item.submenu?.id === 'jp-mainmenu-file-new' ||
-          item.command === 'launcher:create'
-        ) {
-          file.removeItem(item);
-        }
-      }
-    };
-    trim();
-    MessageLoop.installMessageHook(file, (_, message) => {
-      if (message.type === 'update-request') {
-        trim();
-      }
-      return true;
-    });
-  }
-  if (mainMenu instanceof MenuBar) {
-    for (const menu of [mainMenu.runMenu, mainMenu.kernelMenu]) {
-      if (menu instanceof Menu) {
-        mainMenu.removeMenu(menu);
-      }
-    }
-  }
 }
 
 export const accessPlugin: JupyterFrontEndPlugin<IAccess> = {
@@ -198,11 +174,34 @@ export const accessPlugin: JupyterFrontEndPlugin<IAccess> = {
       }
       return commandRefusal(access.facts, need, targets.of(need, args), trans);
     };
-    gateCommands(app.commands, refusal, command => {
-      const need = commandNeed(command);
-      return need?.does === 'change' && need.action === 'save'
-        ? access.refresh()
-        : null;
+    const gated = gateCommands(
+      app.commands,
+      refusal,
+      why => Notification.warning(why, { autoClose: 5000 }),
+      command => {
+        const need = commandNeed(command);
+        return need?.does === 'change' && need.action === 'save'
+          ? access.refresh()
+          : null;
+      }
+    );
+    if (!gated) {
+      reportUpstream('the command registry could not be wrapped', app.version);
+    }
+    // Without the gate nothing is judged: a restricted user is then offered
+    // what a view link is (no writing, no running) wherever this module can.
+    const closed = () => !gated && isRestricted(access.facts);
+    const mayWriteHere = (path: string) =>
+      !closed() && mayWrite(access.facts, path);
+
+    // Once every plugin has added its commands: the rules' commands the Lab
+    // lacks are named (a renamed one would go unjudged).
+    void app.restored.then(() => {
+      reportMissingCommands(
+        app.commands,
+        [...ruledCommands(app.name), MAIN_MENU_IDS.newLauncher],
+        app.version
+      );
     });
 
     // Whatever decides what is offered changed: the facts, or a folder shown.
@@ -221,8 +220,16 @@ export const accessPlugin: JupyterFrontEndPlugin<IAccess> = {
     const follow = (browser: FileBrowser) => {
       guardFileBrowser(
         browser,
-        path => mayWrite(access.facts, path),
-        targets.folderOf,
+        {
+          mayWrite: mayWriteHere,
+          mayWriteBelow: folder => !closed() && mayRemove(access.facts, folder),
+          folderOf: targets.folderOf,
+          unexpected: () =>
+            reportUpstream(
+              "the file browser's DOM is not as expected",
+              app.version
+            )
+        },
         changed
       );
       browser.model.pathChanged.connect(() => {
@@ -235,9 +242,9 @@ export const accessPlugin: JupyterFrontEndPlugin<IAccess> = {
     browsers?.tracker.currentChanged.connect(() => changed.emit());
 
     if (launcher) {
-      const offers = launcherAccess(access, refusal, trans);
+      const offers = launcherAccess(access, refusal, closed, trans);
       app.commands.commandExecuted.connect((_, executed) => {
-        if (executed.id === 'launcher:create') {
+        if (executed.id === MAIN_MENU_IDS.newLauncher) {
           void executed.result.then(widget =>
             restrictLauncher(widget, offers, changed)
           );
@@ -246,8 +253,10 @@ export const accessPlugin: JupyterFrontEndPlugin<IAccess> = {
     }
 
     void capella.ready.then(session => {
-      if (session && !session.you.may.run && mainMenu) {
-        trimMenusForViewing(mainMenu);
+      if (session && (!session.you.may.run || closed()) && mainMenu) {
+        if (!trimMenusForViewing(mainMenu)) {
+          reportUpstream('the main menu is not as expected', app.version);
+        }
       }
     });
     return access;

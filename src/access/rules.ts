@@ -145,7 +145,6 @@ const COMMANDS: Record<string, CommandNeed> = {
   'filebrowser:create-new-directory': CREATE,
   'filebrowser:create-new-markdown-file': CREATE,
   'filebrowser:paste': CREATE,
-  'filebrowser:upload': CREATE,
   'filebrowser:open-url': CREATE,
   'notebook:create-new': CREATE,
   'fileeditor:create-new': CREATE,
@@ -180,6 +179,22 @@ const COMMANDS: Record<string, CommandNeed> = {
   'running:kernel-shut-down': RUN,
   'running:kernel-shut-down-unused': RUN
 };
+
+/** The commands above that only Notebook 7 has (JupyterLab does not). */
+const NOTEBOOK_ONLY = new Set(['application:rename', 'application:duplicate']);
+
+/**
+ * The command ids named above that the app called `appName` should have (its
+ * `JupyterFrontEnd.name`): all of them in Notebook 7, all but Notebook 7's own
+ * in JupyterLab. Whether the running app has them is checked through
+ * `upstream.ts`.
+ */
+export function ruledCommands(appName: string): string[] {
+  const ids = Object.keys(COMMANDS);
+  return appName === 'JupyterLab'
+    ? ids.filter(id => !NOTEBOOK_ONLY.has(id))
+    : ids;
+}
 
 /** Whole families of commands that run code. */
 const RUN_PREFIXES = [
