@@ -34,7 +34,7 @@ from tornado.httputil import HTTPHeaders, HTTPServerRequest
 from tornado.web import OutputTransform
 
 from .identity import request_principal
-from .linktoken import TOKEN_IN_BYTES, TOKEN_PREFIX
+from .linktoken import TOKEN_IN_BYTES, TOKEN_LENGTH, TOKEN_PREFIX
 
 #: Environment variables that hold a JupyterHub API token in a single-user server.
 HUB_TOKEN_VARIABLES = ("JUPYTERHUB_API_TOKEN", "JPY_API_TOKEN")
@@ -90,7 +90,7 @@ class SecretRedactor:
                 forms |= _bytes_forms(binary)
         #: longest first, so a form that contains another is cut whole
         self.forms = sorted((f for f in forms if len(f) >= MIN_SECRET), key=len, reverse=True)
-        self.longest = max([len(f) for f in self.forms] + [len(LINK_TOKEN.pattern)])
+        self.longest = max([len(f) for f in self.forms] + [TOKEN_LENGTH])
 
     @classmethod
     def for_server(cls, serverapp: t.Any) -> SecretRedactor:
