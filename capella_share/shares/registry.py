@@ -49,7 +49,7 @@ from .provider import (
     is_within,
     slug_of,
 )
-from .rules import MANAGER, MOUNT_ROOT_ENV, REGISTRY_URL_ENV
+from .rules import MANAGER, MOUNT_ROOT_ENV, REGISTRY_URL_ENV, registry_message
 from .stats import FolderStats
 
 
@@ -221,7 +221,7 @@ class RegistryShareProvider(ShareProvider):
         try:
             status, body = self.call("GET", path)
             if status != 200:
-                raise ShareError(status, _message(body, f"it answered {status}"))
+                raise ShareError(status, registry_message(body, f"it answered {status}"))
             listed = [_entry(item) for item in body["shares"]]
         except (ShareError, KeyError, TypeError, ValueError) as error:
             reason = error.message if isinstance(error, ShareError) else f"bad answer: {error}"
@@ -410,7 +410,9 @@ class RegistryShareProvider(ShareProvider):
         if status in (403, 404):
             raise ShareError(403, _not_manager(project, "create shares in it"))
         if status != 201:
-            raise ShareError(_status(status), _message(body, f"the registry answered {status}"))
+            raise ShareError(
+                _status(status), registry_message(body, f"the registry answered {status}")
+            )
         self.log.info("capella-share: created share %s/%s in the registry", project, model)
         self.read_registry()
         self.refresh(force=True)
@@ -438,12 +440,14 @@ class RegistryShareProvider(ShareProvider):
                 raise ShareError(403, _not_manager(project, "create shares in it"))
             return
         if status != 404:
-            raise ShareError(_status(status), _message(body, f"the registry answered {status}"))
+            raise ShareError(
+                _status(status), registry_message(body, f"the registry answered {status}")
+            )
         status, body = self.call("POST", "projects", {"name": name})
         if status == 409:
             raise ShareError(403, _not_manager(project, "create shares in it"))
         if status != 201:
-            message = _message(body, f"the registry answered {status}")
+            message = registry_message(body, f"the registry answered {status}")
             raise ShareError(
                 _status(status),
                 f"The project {name!r} cannot be made in the share registry: {message}",
@@ -483,7 +487,9 @@ class RegistryShareProvider(ShareProvider):
                 404, f"The share registry has no share {share.key} (deleted meanwhile?)."
             )
         if status != 200:
-            raise ShareError(_status(status), _message(body, f"the registry answered {status}"))
+            raise ShareError(
+                _status(status), registry_message(body, f"the registry answered {status}")
+            )
         self.log.info("capella-share: deleted share %s in the registry", share.key)
         self.read_registry()
         self.refresh(force=True)
@@ -504,11 +510,6 @@ def _entry(item: t.Any) -> dict[str, t.Any]:
         raise ValueError(f"permission {item.get('permission')!r}")
     keep = ("project", "model", "project_name", "model_name", "role", "permission", "id")
     return {key: item.get(key) for key in keep}
-
-
-def _message(body: t.Any, fallback: str) -> str:
-    message = body.get("message") if isinstance(body, dict) else None
-    return message if isinstance(message, str) else fallback
 
 
 def _status(status: int) -> int:
