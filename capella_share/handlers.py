@@ -17,7 +17,7 @@ from tornado.websocket import WebSocketHandler
 from . import policy, upstream
 from .base import ACTIVITY_SETTING, PAGES, PROCESSES_SETTING, CapellaShareHandler, package_version
 from .identity import GuestIdentityMixin, principal_of
-from .links import LINK_ID_RE
+from .linktoken import LINK_ID_RE
 from .policy import LINK_PERMISSIONS
 from .shares.paths import READ, check_path
 from .trust import TRUST_NOTES_SETTING, TrustNotes

@@ -21,12 +21,12 @@ import urllib.parse
 
 from jupyter_core.paths import jupyter_data_dir
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
-from tornado.ioloop import IOLoop, PeriodicCallback
 from traitlets import Enum, Float
 from traitlets.config import LoggingConfigurable
 
 from .links import LinkRegistry, ShareLink, isoformat
 from .policy import LINK_PERMISSIONS, Level
+from .poller import Poller
 
 #: What may not be in a file name made of hub names.
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
@@ -80,7 +80,7 @@ class HubGrants(LoggingConfigurable):
         self.server_name = os.environ.get("JUPYTERHUB_SERVER_NAME", "")
         #: why hub users cannot be given access, when they cannot ("" when they can)
         self.problem = ""
-        self._poller: PeriodicCallback | None = None
+        self._poller: Poller | None = None
         #: grantee -> the folder or file its grant shares (the hub's scopes cannot
         #: carry a path: the server keeps it, in a file of its own)
         server = f"{_UNSAFE.sub('-', self.owner)}-{_UNSAFE.sub('-', self.server_name)}"
@@ -116,9 +116,16 @@ class HubGrants(LoggingConfigurable):
         return f"{urllib.parse.quote(self.owner)}/{urllib.parse.quote(self.server_name)}"
 
     def start(self) -> None:
-        IOLoop.current().add_callback(self.refresh)
-        self._poller = PeriodicCallback(self.refresh, self.poll_interval * 1000)
-        self._poller.start()
+        # no backoff: while the hub cannot be read its shares stay in force, so a
+        # share revoked meanwhile must end within poll_interval of it answering again
+        self._poller = Poller(
+            self.refresh,
+            self.poll_interval,
+            longest=self.poll_interval,
+            name="reading the hub's shares",
+            log=self.log,
+        )
+        self._poller.start(now=True)
 
     def stop(self) -> None:
         if self._poller is not None:
@@ -159,8 +166,9 @@ class HubGrants(LoggingConfigurable):
             raise HubError(502, f"the hub could not be reached: {error}") from None
         return json.loads(response.body) if response.body else None
 
-    async def refresh(self) -> None:
-        """Read the hub's shares of this server and bring the grants in line."""
+    async def refresh(self) -> bool:
+        """Read the hub's shares of this server and bring the grants in line;
+        whether the hub answered."""
         try:
             page = await self._hub("GET", f"shares/{self.server_path}")
         except HubError as error:
@@ -171,7 +179,7 @@ class HubGrants(LoggingConfigurable):
                 )
             else:
                 self.log.warning("capella-share: could not read the hub's shares: %s", error)
-            return
+            return False
         self._set_problem("")
         wanted: dict[str, str] = {}
         for share in page.get("items", []):
@@ -183,6 +191,7 @@ class HubGrants(LoggingConfigurable):
                 continue
             wanted[grantee] = level_of(share.get("scopes", []), self.default_permission)
         self._apply(wanted)
+        return True
 
     def _apply(self, wanted: dict[str, str]) -> None:
         for grant in self.links.grants():

@@ -15,7 +15,7 @@ from tornado import web
 from .base import HUB_GRANTS_SETTING, CapellaShareHandler
 from .handlers import check_link_path, shared_scope
 from .hub import HubError, HubGrants
-from .links import LINK_ID_RE
+from .linktoken import LINK_ID_RE
 from .policy import LINK_PERMISSIONS
 
 #: What JupyterHub accepts as a user or group name, roughly; anything else is a typo.

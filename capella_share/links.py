@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
-import secrets
 import typing as t
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -14,13 +12,8 @@ from datetime import datetime, timedelta, timezone
 from tornado.ioloop import IOLoop
 from traitlets.config import LoggingConfigurable
 
+from .linktoken import TOKEN_PREFIX, TOKEN_RE, new_link_id, new_token
 from .policy import LINK_PERMISSIONS, Level, is_within
-
-#: Every link token starts with this, so a link token is told apart from the
-#: server's own token without a look-up (and a stale one is refused, not retried).
-TOKEN_PREFIX = "csl_"  # noqa: S105 - a prefix, not a secret
-_TOKEN_RE = re.compile(r"^csl_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$")
-LINK_ID_RE = re.compile(r"^[0-9a-f]{12}$")
 
 
 def utcnow() -> datetime:
@@ -147,7 +140,7 @@ class LinkRegistry(LoggingConfigurable):
 
     def authenticate(self, token: str) -> ShareLink | None:
         """The active link this token belongs to, or None. Constant-time comparison."""
-        match = _TOKEN_RE.match(token or "")
+        match = TOKEN_RE.match(token or "")
         if not match:
             return None
         link = self.get(match.group(1))
@@ -172,7 +165,7 @@ class LinkRegistry(LoggingConfigurable):
 
     def token_link_id(self, token: str) -> str:
         """The link id a link token names ("" if it is no link token)."""
-        match = _TOKEN_RE.match(token or "")
+        match = TOKEN_RE.match(token or "")
         return match.group(1) if match else ""
 
     # -- changes -------------------------------------------------------------------
@@ -187,10 +180,10 @@ class LinkRegistry(LoggingConfigurable):
         """Make a link; return it with its token, which is not kept anywhere."""
         if permission not in LINK_PERMISSIONS:
             raise ValueError(f"unknown permission {permission!r}")
-        link_id = secrets.token_hex(6)
+        link_id = new_link_id()
         while link_id in self._links:
-            link_id = secrets.token_hex(6)
-        token = f"{TOKEN_PREFIX}{link_id}_{secrets.token_urlsafe(32)}"
+            link_id = new_link_id()
+        token = new_token(link_id)
         created = utcnow()
         expires_at = None if expires_in is None else created + timedelta(seconds=expires_in)
         link = ShareLink(
@@ -215,9 +208,9 @@ class LinkRegistry(LoggingConfigurable):
         ``group:<name>``). Ending it ends what its holders have open, as for a link."""
         if permission not in LINK_PERMISSIONS:
             raise ValueError(f"unknown permission {permission!r}")
-        link_id = secrets.token_hex(6)
+        link_id = new_link_id()
         while link_id in self._links:
-            link_id = secrets.token_hex(6)
+            link_id = new_link_id()
         kind, _, name = grantee.partition(":")
         grant = ShareLink(
             id=link_id,

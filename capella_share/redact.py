@@ -25,7 +25,6 @@ import html
 import json
 import logging
 import os
-import re
 import traceback
 import typing as t
 import urllib.parse
@@ -35,6 +34,7 @@ from tornado.httputil import HTTPHeaders, HTTPServerRequest
 from tornado.web import OutputTransform
 
 from .identity import request_principal
+from .linktoken import TOKEN_IN_BYTES, TOKEN_LENGTH, TOKEN_PREFIX
 
 #: Environment variables that hold a JupyterHub API token in a single-user server.
 HUB_TOKEN_VARIABLES = ("JUPYTERHUB_API_TOKEN", "JPY_API_TOKEN")
@@ -42,10 +42,10 @@ HUB_TOKEN_VARIABLES = ("JUPYTERHUB_API_TOKEN", "JPY_API_TOKEN")
 #: Secrets shorter than this are not looked for: they would match ordinary text.
 MIN_SECRET = 8
 
-#: A share-link token (see links.TOKEN_PREFIX): never sent back to a guest, its
+#: A share-link token (see :mod:`.linktoken`): never sent back to a guest, its
 #: own included, since only its hash is kept and nothing needs to echo it.
-LINK_TOKEN = re.compile(rb"csl_[0-9a-f]{12}_[A-Za-z0-9_-]{43}")
-_LINK_PREFIX = b"csl_"
+LINK_TOKEN = TOKEN_IN_BYTES
+_LINK_PREFIX = TOKEN_PREFIX.encode("ascii")
 
 
 def _text_forms(secret: str) -> set[bytes]:
@@ -90,7 +90,7 @@ class SecretRedactor:
                 forms |= _bytes_forms(binary)
         #: longest first, so a form that contains another is cut whole
         self.forms = sorted((f for f in forms if len(f) >= MIN_SECRET), key=len, reverse=True)
-        self.longest = max([len(f) for f in self.forms] + [len(LINK_TOKEN.pattern)])
+        self.longest = max([len(f) for f in self.forms] + [TOKEN_LENGTH])
 
     @classmethod
     def for_server(cls, serverapp: t.Any) -> SecretRedactor:

@@ -14,8 +14,10 @@ import re
 import threading
 from pathlib import Path
 
-#: A share link's token (capella_share.links' format).
-LINK_TOKEN = re.compile(r"csl_[0-9a-f]{12}_[A-Za-z0-9_-]{43}")
+from capella_share.linktoken import TOKEN_PATTERN
+
+#: A share link's token.
+LINK_TOKEN = re.compile(TOKEN_PATTERN)
 #: A token given in a URL or a header, whatever its value, unless it was cut out.
 TOKEN_IN_URL = re.compile(r"[?&]token=(?!\[secret\]|&|$|\s)([^&\s\"'<>\]]{8,})")
 TOKEN_HEADER = re.compile(r"Authorization['\"]?: ['\"]?(?:token|bearer) (?!\[secret\])\S{8,}", re.I)

@@ -23,10 +23,12 @@ ROOT = Path(__file__).resolve().parent.parent
 HUBSIDE = ROOT / "capella_share" / "hubside"
 
 #: What of capella-share the hub side may load besides its own subpackage: the
-#: package's (lazy) __init__ and the rules and disk operations both sides share.
+#: package's (lazy) __init__, the link-token format, and the rules and disk
+#: operations both sides share.
 SHARED = {
     "capella_share",
     "capella_share._version",
+    "capella_share.linktoken",
     "capella_share.shares",
     "capella_share.shares.deletion",
     "capella_share.shares.rules",

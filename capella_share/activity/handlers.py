@@ -10,7 +10,7 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from ..base import ACTIVITY_SETTING, CapellaShareHandler
-from ..links import LINK_ID_RE
+from ..linktoken import LINK_ID_RE
 from .export import CSV_COLUMNS, csv_row
 from .manager import ActivityTrail, Record
 from .trail import iso_ms

@@ -16,10 +16,10 @@ import typing as t
 import urllib.parse
 
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
-from tornado.ioloop import PeriodicCallback
 from traitlets import Float, Int, Unicode, default
 from traitlets.config import LoggingConfigurable
 
+from ..poller import Poller
 from ..shares.provider import is_within
 from .manager import ActivityTrail, Record
 
@@ -47,7 +47,11 @@ class RegistryShipper(LoggingConfigurable):
         help="""This server as the registry names it, "<owner>/<server name>".
         Default: from JUPYTERHUB_USER and JUPYTERHUB_SERVER_NAME."""
     ).tag(config=True)
-    interval = Float(2.0, help="Seconds between two sendings.").tag(config=True)
+    interval = Float(
+        2.0,
+        help="""Seconds between two sendings; while the registry cannot be reached,
+        up to eight times as long.""",
+    ).tag(config=True)
     batch = Int(200, help="The most records sent at once.").tag(config=True)
 
     @default("registry_url")
@@ -71,11 +75,15 @@ class RegistryShipper(LoggingConfigurable):
         self.sent = self._read_sent()
         self.problem = ""
         self._busy = False
-        self._poller: PeriodicCallback | None = None
+        self._poller: Poller | None = None
 
     def start(self) -> None:
-        self._poller = PeriodicCallback(self.send, self.interval * 1000)
-        self._poller.start()
+        # a failed sending is tried again less and less often: the records wait in
+        # the trail's file meanwhile
+        self._poller = Poller(
+            self.send, self.interval, name="sending the activity trail", log=self.log
+        )
+        self._poller.start(now=False)
 
     async def stop(self) -> None:
         if self._poller is not None:
@@ -112,17 +120,18 @@ class RegistryShipper(LoggingConfigurable):
                     return str(share.project)
         return None
 
-    async def send(self) -> None:
+    async def send(self) -> bool:
+        """Send what the registry has not taken yet; False if it could not be sent."""
         if self._busy or not self.trail.folder:
-            return
+            return True
         self._busy = True
         try:
             while True:
                 records = self.trail.records_after(self.sent, self.batch)
                 if not records:
-                    return
+                    return True
                 if not await self._post(records):
-                    return
+                    return False
                 self._write_sent(records[-1]["seq"])
         finally:
             self._busy = False

@@ -3,7 +3,8 @@
 The spawner hook (:mod:`capella_share.hubside.spawner`) mounts or links the shares the
 user had when the server started and names the registry in
 ``CAPELLA_SHARE_REGISTRY_URL``. Here the registry is asked again every
-``poll_interval`` seconds, by a worker thread, with the server's own token:
+``poll_interval`` seconds (:class:`~capella_share.poller.Poller`, on the server's
+IOLoop), with the server's own token:
 
 - a role change applies at the next reading, as far as the mount allows: a
   read-only mount stays read-only whatever the role (the share says a restart is
@@ -20,7 +21,14 @@ When the registry cannot be reached the session fails closed: the last list it
 gave stays (at start, the hook's manifest, or whatever is under the mount root),
 every share read-only, and ``GET shares`` says why. A lowered role or a removed
 member must not keep write access because the registry is down, and a share
-that simply vanished from the list would no longer be guarded at all.
+that simply vanished from the list would no longer be guarded at all. While it
+cannot be reached it is asked less and less often, at most every eight intervals.
+
+The requests themselves are synchronous (urllib): the provider is asked from
+synchronous code (the contents manager's checks; creating and deleting, which the
+handlers run in a worker thread, wait for the registry's answer; the first list is
+read before the server serves), so each periodic reading runs in a worker thread
+too, started by the poller.
 """
 
 from __future__ import annotations
@@ -28,7 +36,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import threading
 import typing as t
 import urllib.error
 import urllib.parse
@@ -36,6 +43,7 @@ import urllib.request
 
 from traitlets import Float, Unicode, default
 
+from ..poller import Poller
 from .manifest import MANIFEST_ENV, ManifestShareProvider
 from .provider import (
     READ_ONLY,
@@ -49,7 +57,7 @@ from .provider import (
     is_within,
     slug_of,
 )
-from .rules import MANAGER, MOUNT_ROOT_ENV, REGISTRY_URL_ENV
+from .rules import MANAGER, MOUNT_ROOT_ENV, REGISTRY_URL_ENV, registry_message
 from .stats import FolderStats
 
 
@@ -78,7 +86,9 @@ class RegistryShareProvider(ShareProvider):
         3.0,
         config=True,
         help="""Seconds between two readings of the registry: a role change or a
-        deleted share reaches this session within about this time.""",
+        deleted share reaches this session within about this time (while the
+        registry cannot be reached, every share is read-only and it is asked up to
+        eight times less often).""",
     )
     page_url = Unicode(
         "",
@@ -141,13 +151,11 @@ class RegistryShareProvider(ShareProvider):
         self._loaded = -1
         self._extra: dict[str, dict[str, t.Any]] = {}
         self._gone_real: set[str] = set()
-        self._stop = threading.Event()
-        self._wake = threading.Event()
         self.read_registry()
-        self._thread = threading.Thread(
-            target=self._follow, name="capella-share-registry", daemon=True
+        self._poller = Poller(
+            self._follow, self.poll_interval, name="reading the share registry", log=self.log
         )
-        self._thread.start()
+        self._poller.start(now=False)
 
     async def measured(self, shares: list[Share]) -> dict[str, FolderStats | None]:
         """A share the local spawner hook linked is measured at the folder the link
@@ -179,10 +187,7 @@ class RegistryShareProvider(ShareProvider):
         )
 
     def close(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread.is_alive():
-            self._thread.join(self.request_timeout + 1)
+        self._poller.stop()
         super().close()
 
     # -- asking the registry ---------------------------------------------------------------
@@ -221,7 +226,7 @@ class RegistryShareProvider(ShareProvider):
         try:
             status, body = self.call("GET", path)
             if status != 200:
-                raise ShareError(status, _message(body, f"it answered {status}"))
+                raise ShareError(status, registry_message(body, f"it answered {status}"))
             listed = [_entry(item) for item in body["shares"]]
         except (ShareError, KeyError, TypeError, ValueError) as error:
             reason = error.message if isinstance(error, ShareError) else f"bad answer: {error}"
@@ -241,12 +246,10 @@ class RegistryShareProvider(ShareProvider):
                 self._reachable, self.error = False, message
                 self._version += 1
 
-    def _follow(self) -> None:
-        while not self._stop.is_set():
-            self._wake.wait(self.poll_interval)
-            self._wake.clear()
-            if not self._stop.is_set():
-                self.read_registry()
+    async def _follow(self) -> bool:
+        """One periodic reading; whether the registry answered."""
+        await asyncio.to_thread(self.read_registry)
+        return self._reachable
 
     # -- the list --------------------------------------------------------------------------
     def source_changed(self) -> bool:
@@ -410,7 +413,9 @@ class RegistryShareProvider(ShareProvider):
         if status in (403, 404):
             raise ShareError(403, _not_manager(project, "create shares in it"))
         if status != 201:
-            raise ShareError(_status(status), _message(body, f"the registry answered {status}"))
+            raise ShareError(
+                _status(status), registry_message(body, f"the registry answered {status}")
+            )
         self.log.info("capella-share: created share %s/%s in the registry", project, model)
         self.read_registry()
         self.refresh(force=True)
@@ -438,12 +443,14 @@ class RegistryShareProvider(ShareProvider):
                 raise ShareError(403, _not_manager(project, "create shares in it"))
             return
         if status != 404:
-            raise ShareError(_status(status), _message(body, f"the registry answered {status}"))
+            raise ShareError(
+                _status(status), registry_message(body, f"the registry answered {status}")
+            )
         status, body = self.call("POST", "projects", {"name": name})
         if status == 409:
             raise ShareError(403, _not_manager(project, "create shares in it"))
         if status != 201:
-            message = _message(body, f"the registry answered {status}")
+            message = registry_message(body, f"the registry answered {status}")
             raise ShareError(
                 _status(status),
                 f"The project {name!r} cannot be made in the share registry: {message}",
@@ -483,7 +490,9 @@ class RegistryShareProvider(ShareProvider):
                 404, f"The share registry has no share {share.key} (deleted meanwhile?)."
             )
         if status != 200:
-            raise ShareError(_status(status), _message(body, f"the registry answered {status}"))
+            raise ShareError(
+                _status(status), registry_message(body, f"the registry answered {status}")
+            )
         self.log.info("capella-share: deleted share %s in the registry", share.key)
         self.read_registry()
         self.refresh(force=True)
@@ -504,11 +513,6 @@ def _entry(item: t.Any) -> dict[str, t.Any]:
         raise ValueError(f"permission {item.get('permission')!r}")
     keep = ("project", "model", "project_name", "model_name", "role", "permission", "id")
     return {key: item.get(key) for key in keep}
-
-
-def _message(body: t.Any, fallback: str) -> str:
-    message = body.get("message") if isinstance(body, dict) else None
-    return message if isinstance(message, str) else fallback
 
 
 def _status(status: int) -> int:

@@ -12,6 +12,7 @@ handlers): the hub side imports this module (tests/test_hubside_imports.py).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import typing as t
@@ -100,6 +101,20 @@ def check_permission(value: t.Any) -> str:
     return t.cast(str, value)
 
 
+def registry_message(body: t.Any, fallback: str = "") -> str:
+    """What the share registry service says in an answer: the ``message`` of its JSON
+    body (``{"message": ...}``, as the service writes every refusal), given as the
+    raw body or as read already; ``fallback`` when there is none. Every client of
+    the service, the session's and the spawner hooks', reads its refusals with this."""
+    if isinstance(body, bytes | str):
+        try:
+            body = json.loads(body) if body else None
+        except ValueError:
+            body = None
+    message = body.get("message") if isinstance(body, dict) else None
+    return message if isinstance(message, str) and message else fallback
+
+
 def is_within(path: str, root: str) -> bool:
     """Whether the (real, absolute) ``path`` is ``root`` or lies below it."""
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
@@ -120,5 +135,6 @@ __all__ = [
     "check_permission",
     "check_slug",
     "is_within",
+    "registry_message",
     "slug_of",
 ]

@@ -22,6 +22,7 @@ import typing as t
 from sqlalchemy import DateTime, Integer, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ...linktoken import LINK_ID_RE
 from ...shares.rules import MANAGER, check_slug
 from .store import Base, Principal, Project, RegistryError, RegistryStore
 
@@ -31,7 +32,6 @@ MAX_PAGE = 1000
 #: The largest record kept, as JSON.
 MAX_RECORD = 16 * 1024
 _HASH = re.compile(r"^[0-9a-f]{64}$")
-_LINK = re.compile(r"^[0-9a-f]{12}$")
 _SERVER = re.compile(r"^[^\s/]{1,255}/[^\s/]{0,255}$")
 
 
@@ -78,7 +78,7 @@ def _checked(record: t.Any) -> dict[str, t.Any]:
     if not isinstance(action, str) or not 1 <= len(action) <= 40:
         raise RegistryError(400, "A record's action must be a name of at most 40 characters.")
     link = record.get("link")
-    if link is not None and (not isinstance(link, str) or not _LINK.match(link)):
+    if link is not None and (not isinstance(link, str) or not LINK_ID_RE.match(link)):
         raise RegistryError(400, "A record's link must be a link id (12 hexadecimal digits).")
     _moment(record.get("at"))
     if len(json.dumps(record)) > MAX_RECORD:

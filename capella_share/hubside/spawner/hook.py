@@ -19,7 +19,14 @@ from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 from traitlets import Dict, Float, List, Unicode
 from traitlets.config import LoggingConfigurable
 
-from ...shares.rules import MOUNT_ROOT_ENV, READ_ONLY, READ_WRITE, REGISTRY_URL_ENV, check_slug
+from ...shares.rules import (
+    MOUNT_ROOT_ENV,
+    READ_ONLY,
+    READ_WRITE,
+    REGISTRY_URL_ENV,
+    check_slug,
+    registry_message,
+)
 
 REGISTRY_SERVICE = "capella-share-registry"
 
@@ -164,12 +171,7 @@ async def fetch_shares(spawner: t.Any, settings: ShareSpawnerHook) -> list[dict[
 
 
 def _refusal(error: HTTPClientError, url: str) -> str:
-    message = ""
-    if error.response is not None and error.response.body:
-        try:
-            message = json.loads(error.response.body).get("message", "")
-        except (ValueError, AttributeError):
-            message = ""
+    message = registry_message(error.response.body if error.response is not None else None)
     hint = ""
     if error.code in (401, 403):
         hint = (
