@@ -25,8 +25,8 @@ if t.TYPE_CHECKING:
     from .links import LinkRegistry, ShareLink
 
 from . import gate, upstream
-from .base import ACTIVITY_SETTING, CONNECTIONS_SETTING, HUB_GRANTS_SETTING, LINKS_SETTING
 from .links import looks_like_link_token, utcnow
+from .settings import ACTIVITY_SETTING, CONNECTIONS_SETTING, HUB_GRANTS_SETTING, LINKS_SETTING
 
 __all__ = ["CONNECTIONS_SETTING", "LINKS_SETTING"]  # also named here, where guests are made
 

@@ -47,12 +47,12 @@ from traitlets.config import LoggingConfigurable
 
 from . import policy, scope, upstream
 from .activity.manager import code_summary
-from .base import PROCESSES_SETTING
 from .connections import is_open
 from .identity import current_principal, principal_of
 from .links import LinkRegistry, ShareLink
 from .policy import Principal
 from .sandbox import ConfinedKernelManagerMixin, Sandbox
+from .settings import PROCESSES_SETTING
 
 if t.TYPE_CHECKING:
     from .activity.manager import ActivityTrail

@@ -22,7 +22,6 @@ from tornado.websocket import WebSocketHandler
 
 from . import events, policy, processes, rtc, upstream
 from .activity import routes as activity
-from .base import configured
 from .connections import CLOSE_ON_OPEN
 from .identity import (
     ROUTE_NAME,
@@ -34,6 +33,7 @@ from .identity import (
     request_refusal,
 )
 from .pages import access_ended_page
+from .settings import configured
 
 GuardFactory = Callable[[type[web.RequestHandler]], type[web.RequestHandler]]
 
