@@ -14,7 +14,7 @@ import urllib.parse
 from tornado import web
 from tornado.websocket import WebSocketHandler
 
-from ..identity import request_principal, request_user
+from ..request_marks import request_principal, request_user
 from ..settings import ACTIVITY_SETTING
 from .request import RequestScope, request_scope
 
