@@ -45,6 +45,12 @@ def current_principal() -> Principal:
     return principal
 
 
+def principal_or_nobody() -> Principal | None:
+    """The principal of the work in hand; None if nobody said whose it is, or it
+    is a request nobody is admitted to (for a listing: nobody sees nothing)."""
+    return _principal.get(None)
+
+
 def set_principal(principal: Principal | None) -> contextvars.Token[Principal | None]:
     """Say whose the work of the current context is from here on (the identity
     provider: for the rest of the request it authenticated)."""

@@ -51,7 +51,7 @@ from .connections import is_open
 from .identity import principal_of
 from .links import LinkRegistry, ShareLink
 from .policy import Principal
-from .principal import current_principal
+from .principal import current_principal, principal_or_nobody
 from .sandbox import ConfinedKernelManagerMixin, Sandbox
 from .settings import PROCESSES_SETTING
 
@@ -582,7 +582,9 @@ class GuestKernelsMixin:
 
     def list_kernels(self) -> list[dict[str, t.Any]]:
         kernels: list[dict[str, t.Any]] = super().list_kernels()  # type:ignore[misc]
-        principal = current_principal()
+        principal = principal_or_nobody()
+        if principal is None:
+            return []  # nobody sees nothing
         manager = _processes(self)
         if not principal.scope or manager is None:
             return kernels
@@ -681,7 +683,11 @@ class GuestTerminalsMixin:
 
     def list(self) -> list[dict[str, t.Any]]:
         terminals: list[dict[str, t.Any]] = super().list()  # type:ignore[misc]
-        principal = current_principal()
+        principal = principal_or_nobody()
+        if principal is None:
+            # nobody sees nothing: the terminals extension counts them so when
+            # the server stops (outside any request), then ends them all
+            return []
         processes = _processes(self)
         if not principal.scope or processes is None:
             return terminals

@@ -14,7 +14,7 @@ import typing as t
 from tornado import web
 
 from . import policy
-from .principal import current_principal
+from .principal import current_principal, principal_or_nobody
 
 if t.TYPE_CHECKING:
     from .links import LinkRegistry
@@ -84,7 +84,9 @@ class ScopedSessionsMixin:
 
     async def list_sessions(self) -> list[dict[str, t.Any]]:
         sessions = await self.every_session()
-        principal = current_principal()
+        principal = principal_or_nobody()
+        if principal is None:
+            return []  # nobody sees nothing
         return [model for model in sessions if shown(principal, model.get("path"))]
 
     async def get_session(self, **kwargs: t.Any) -> dict[str, t.Any]:

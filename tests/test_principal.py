@@ -3,6 +3,7 @@ never taken for the owner's."""
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 
 import pytest
@@ -68,3 +69,29 @@ def test_a_manager_asked_outside_a_request_refuses():
             return scope.checked("secret.txt", "read", None)
 
     assert _in_a_fresh_context(as_owner) == "secret.txt"
+
+
+async def test_nobody_lists_no_terminal_kernel_or_session(jp_serverapp, capella):
+    """Listings asked outside a request (the terminals extension counts its
+    terminals so when the server stops) show nobody nothing, the owner all."""
+    terminals = jp_serverapp.web_app.settings["terminal_manager"]
+    with acting_as(OWNER):
+        name = terminals.create()["name"]
+    try:
+
+        def listings():
+            return jp_serverapp.kernel_manager.list_kernels(), terminals.list()
+
+        assert _in_a_fresh_context(listings) == ([], [])
+
+        def as_owner():
+            with acting_as(OWNER):
+                return [model["name"] for model in terminals.list()]
+
+        assert _in_a_fresh_context(as_owner) == [name]
+        nobody = contextvars.Context().run(
+            asyncio.ensure_future, jp_serverapp.session_manager.list_sessions()
+        )
+        assert await nobody == []
+    finally:
+        await terminals.terminate(name, force=True)
