@@ -4,8 +4,9 @@ the policy about.
 
 The identity provider sets it when it authenticates a request. It has no
 default: work done outside a request is nobody's until its code says whose it
-is (:func:`acting_as`), and a read (:func:`current_principal`) where nobody said is refused
-(:class:`NoPrincipal`), never taken for the owner's.
+is (:func:`acting_as`). A read where nobody said (:func:`current_principal`) is
+refused (:class:`NoPrincipal`), never taken for the owner's; a listing asks
+:func:`principal_or_nobody` and shows nobody nothing.
 """
 
 from __future__ import annotations
