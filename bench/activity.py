@@ -56,7 +56,7 @@ def _load_jupyter_server_extension(serverapp) -> None:
     from tornado import web
 
     from capella_share.activity.manager import ActivityTrail
-    from capella_share.base import ACTIVITY_SETTING, PROCESSES_SETTING
+    from capella_share.settings import ACTIVITY_SETTING, PROCESSES_SETTING
 
     # the CPU time of the trail's own work (its thread's: the machine's other work
     # does not count)

@@ -16,18 +16,6 @@ from .activity.contents import ActivityContentsMixin
 from .activity.manager import ActivityTrail, slot_name
 from .activity.shipping import RegistryShipper
 from .authorizer import PolicyAuthorizerMixin
-from .base import (
-    ACTIVITY_SETTING,
-    APP_SETTING,
-    CONNECTIONS_SETTING,
-    HUB_GRANTS_SETTING,
-    LIMITS,
-    LINKS_SETTING,
-    PROCESSES_SETTING,
-    SHARES_OFF_SETTING,
-    SHARES_SETTING,
-    package_version,
-)
 from .connections import ConnectionRegistry
 from .events import activity_emitter, emit_kernel_restarted
 from .events import register as register_events
@@ -40,6 +28,17 @@ from .redact import SecretRedactor, redact_logs, stop_redacting_logs, transform_
 from .routeguard import forget_guest_folders, guard_routes
 from .sandbox import Sandbox
 from .scope import ScopedSessionsMixin, follow_contents
+from .settings import (
+    ACTIVITY_SETTING,
+    APP_SETTING,
+    CONNECTIONS_SETTING,
+    HUB_GRANTS_SETTING,
+    LIMITS,
+    LINKS_SETTING,
+    PROCESSES_SETTING,
+    SHARES_OFF_SETTING,
+    SHARES_SETTING,
+)
 from .shares import (
     MANIFEST_ENV,
     LocalShareRegistry,
@@ -49,6 +48,7 @@ from .shares import (
 )
 from .shares.provider import is_within
 from .trust import TRUST_NOTES_SETTING, TrustGuardMixin, TrustNotes
+from .version import package_version
 
 if t.TYPE_CHECKING:
     from jupyter_server.serverapp import ServerApp

@@ -8,8 +8,9 @@ from jupyter_server.auth.identity import User
 from tornado import web
 
 from . import policy
-from .base import HUB_GRANTS_SETTING
-from .identity import ROUTE_NAME, Guest, principal_of
+from .identity import Guest, principal_of
+from .request_marks import ROUTE_NAME
+from .settings import HUB_GRANTS_SETTING
 
 
 class PolicyAuthorizerMixin:

@@ -15,12 +15,14 @@ from tornado import web
 from tornado.websocket import WebSocketHandler
 
 from . import policy, upstream
-from .base import ACTIVITY_SETTING, PAGES, PROCESSES_SETTING, CapellaShareHandler, package_version
+from .handler_base import PAGES, CapellaShareHandler
 from .identity import GuestIdentityMixin, principal_of
 from .linktoken import LINK_ID_RE
 from .policy import LINK_PERMISSIONS
+from .settings import ACTIVITY_SETTING, PROCESSES_SETTING
 from .shares.paths import READ, check_path
 from .trust import TRUST_NOTES_SETTING, TrustNotes
+from .version import package_version
 
 if t.TYPE_CHECKING:
     from .processes import ProcessManager

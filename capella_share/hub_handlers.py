@@ -12,11 +12,12 @@ import typing as t
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from .base import HUB_GRANTS_SETTING, CapellaShareHandler
+from .handler_base import CapellaShareHandler
 from .handlers import check_link_path, shared_scope
 from .hub import HubError, HubGrants
 from .linktoken import LINK_ID_RE
 from .policy import LINK_PERMISSIONS
+from .settings import HUB_GRANTS_SETTING
 
 #: What JupyterHub accepts as a user or group name, roughly; anything else is a typo.
 _NAME = re.compile(r"^[^\s/!?#&%]{1,255}$")

@@ -6,11 +6,9 @@ is configured with; the owner keeps logging in exactly as before.
 
 from __future__ import annotations
 
-import contextvars
 import json
 import secrets
 import typing as t
-import urllib.parse
 from dataclasses import asdict, dataclass
 
 from jupyter_server.auth.identity import User
@@ -25,10 +23,20 @@ if t.TYPE_CHECKING:
     from .links import LinkRegistry, ShareLink
 
 from . import gate, upstream
-from .base import ACTIVITY_SETTING, CONNECTIONS_SETTING, HUB_GRANTS_SETTING, LINKS_SETTING
+from .credentials import GUEST_COOKIE_SUFFIX, bears_link_credentials
 from .links import looks_like_link_token, utcnow
-
-__all__ = ["CONNECTIONS_SETTING", "LINKS_SETTING"]  # also named here, where guests are made
+from .principal import set_principal
+from .proxy_headers import original_uri_token
+from .request_marks import (
+    REQUEST_BY_LINK,
+    REQUEST_ENDED,
+    REQUEST_PRINCIPAL,
+    REQUEST_REFUSAL,
+    REQUEST_USER,
+    is_vetted,
+    request_user,
+)
+from .settings import ACTIVITY_SETTING, CONNECTIONS_SETTING, HUB_GRANTS_SETTING, LINKS_SETTING
 
 
 @dataclass
@@ -41,101 +49,6 @@ class Guest(User):
     scope: str = ""
     #: the hub's model of a hub user let in by a grant (None for a link's guest)
     hub_user: dict[str, t.Any] | None = None
-
-
-#: The principal of the request being served. Set when a request is authenticated,
-#: so code below the handlers (the contents manager) can ask the policy about it.
-#: Code running outside a request sees the owner.
-current_principal: contextvars.ContextVar[Principal] = contextvars.ContextVar(
-    "capella_share_principal", default=OWNER
-)
-
-
-#: Class attribute the route guard sets on every handler class it has classified
-#: (its value: the resource, or None for a route no guest may reach).
-ROUTE_RESOURCE = "capella_share_resource"
-#: Class attribute naming the handler class a classified route was made from
-#: (module.qualname), as the policy's ROUTES and ROUTE_ACTIONS name it.
-ROUTE_NAME = "capella_share_route"
-#: Request attribute holding who the request was authenticated as.
-_REQUEST_PRINCIPAL = "capella_share_principal"
-#: Request attribute holding the user the request was authenticated as.
-_REQUEST_USER = "capella_share_user"
-#: Request attribute set when a share link's token authenticated the request.
-_REQUEST_BY_LINK = "capella_share_by_link"
-#: Request attribute holding why a known visitor is nobody here (a hub user
-#: without a share of this server).
-_REQUEST_REFUSAL = "capella_share_refusal"
-#: Request attribute holding how the link a request came with ended
-#: ("revoked", "expired", "unknown"), when it came with a dead link's credentials.
-_REQUEST_ENDED = "capella_share_ended"
-#: The guest login cookie is the server's cookie name with this after it.
-GUEST_COOKIE_SUFFIX = "-guest"
-
-
-def is_vetted(handler: web.RequestHandler) -> bool:
-    """Whether the route guard has classified this handler's route."""
-    return ROUTE_RESOURCE in vars(type(handler))
-
-
-def request_principal(request: t.Any) -> Principal | None:
-    """Who ``request`` was authenticated as; None if nobody (or not yet)."""
-    return getattr(request, _REQUEST_PRINCIPAL, None)
-
-
-def request_user(request: t.Any) -> User | None:
-    """The user ``request`` was authenticated as; None if nobody (or not yet)."""
-    return getattr(request, _REQUEST_USER, None)
-
-
-def request_refusal(request: t.Any) -> str:
-    """Why an authenticated visitor was turned away ("" if it was not)."""
-    return getattr(request, _REQUEST_REFUSAL, "")
-
-
-def link_ended(request: t.Any) -> str:
-    """How the link whose token or cookie a request came with ended ("revoked",
-    "expired", "unknown"); "" when it came with no dead link's credentials."""
-    return getattr(request, _REQUEST_ENDED, "")
-
-
-def bears_link_credentials(handler: web.RequestHandler) -> bool:
-    """Whether a request carries a share-link token or a guest login cookie,
-    judged from the request alone (before, or without, any authentication)."""
-    header = handler.request.headers.get("Authorization", "")
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() in ("token", "bearer") and looks_like_link_token(value.strip()):
-        return True
-    if any(looks_like_link_token(v.decode("utf-8", "replace")) for v in _query_tokens(handler)):
-        return True
-    return any(name.endswith(GUEST_COOKIE_SUFFIX) for name in handler.request.cookies)
-
-
-def _query_tokens(handler: web.RequestHandler) -> list[bytes]:
-    return handler.request.query_arguments.get("token", [])
-
-
-#: Where proxies put the URI of the request they ask about: nginx (by the usual
-#: ``proxy_set_header``), Traefik's forwardAuth.
-ORIGINAL_URI_HEADERS = ("X-Original-URI", "X-Forwarded-Uri")
-
-
-def _uri_token(uri: str) -> str:
-    """The ``token`` argument of a request URI, read as tornado's ``get_argument``
-    reads it (the last one given, stripped)."""
-    query = urllib.parse.urlsplit(uri).query
-    values = urllib.parse.parse_qs(query, keep_blank_values=True).get("token")
-    return values[-1].strip() if values else ""
-
-
-def _original_uri_token(handler: web.RequestHandler) -> str:
-    """The ``?token=`` of the request a proxy asks about; "" if none, or if its
-    URI headers disagree. A proxy sets one of them and passes the other on from
-    the client as it came: a token named only in a header the client wrote would
-    admit a request that carries no link, which the server takes for the owner."""
-    headers = handler.request.headers
-    tokens = {_uri_token(uri) for name in ORIGINAL_URI_HEADERS for uri in headers.get_list(name)}
-    return tokens.pop() if len(tokens) == 1 else ""
 
 
 def principal_of(user: t.Any) -> Principal:
@@ -182,9 +95,9 @@ class GuestIdentityMixin:
 
     async def get_user(self, handler: web.RequestHandler) -> User | None:
         request = handler.request
-        if hasattr(request, _REQUEST_USER):
+        if hasattr(request, REQUEST_USER):
             # asked again for the same request: a browser's link guest is made once
-            return t.cast("User | None", getattr(request, _REQUEST_USER))
+            return t.cast("User | None", getattr(request, REQUEST_USER))
         user = await self._authenticate(handler)
         if isinstance(user, Guest):
             refusal = gate.refusal(handler.settings, user.permission)
@@ -195,30 +108,33 @@ class GuestIdentityMixin:
                 )
                 user = None
             elif refusal:
-                setattr(request, _REQUEST_REFUSAL, refusal)
+                setattr(request, REQUEST_REFUSAL, refusal)
                 user = None
         if isinstance(user, Guest):
             activity = handler.settings.get(ACTIVITY_SETTING)
             if activity is not None:  # its arrival, the first time it is seen
                 activity.seen(principal_of(user), user.display_name, request.remote_ip or "")
-        current_principal.set(principal_of(user))
-        setattr(request, _REQUEST_PRINCIPAL, None if user is None else principal_of(user))
-        setattr(request, _REQUEST_USER, user)
+        principal = None if user is None else principal_of(user)
+        # for the rest of this request (a keep-alive connection's next request
+        # finds the last one's: it is set for each, to nobody too)
+        set_principal(principal)
+        setattr(request, REQUEST_PRINCIPAL, principal)
+        setattr(request, REQUEST_USER, user)
         return user
 
     def is_token_authenticated(self, handler: web.RequestHandler) -> bool:
         # a link's token in the URL or a header counts as the server's own token
         # does: such requests are not cross-site (no XSRF cookie is asked for)
         handler.current_user  # noqa: B018 - authenticates first, as upstream's does
-        if getattr(handler.request, _REQUEST_BY_LINK, False):
-            return isinstance(getattr(handler.request, _REQUEST_USER, None), Guest)
+        if getattr(handler.request, REQUEST_BY_LINK, False):
+            return isinstance(getattr(handler.request, REQUEST_USER, None), Guest)
         return bool(super().is_token_authenticated(handler))  # type:ignore[misc]
 
     async def _authenticate(self, handler: web.RequestHandler) -> User | None:
         refusal = gate.refusal(handler.settings)
         if refusal and bears_link_credentials(handler):
             # no guest comes in, and none is given a cookie
-            setattr(handler.request, _REQUEST_REFUSAL, refusal)
+            setattr(handler.request, REQUEST_REFUSAL, refusal)
             return None
         links = self._links(handler)
         token = self.get_token(handler)  # type:ignore[attr-defined]
@@ -231,7 +147,7 @@ class GuestIdentityMixin:
             if link is None:
                 # a stale or forged link token never falls through
                 why = links.why_ended(links.token_link_id(token), token)
-                setattr(handler.request, _REQUEST_ENDED, why)
+                setattr(handler.request, REQUEST_ENDED, why)
                 return None
             if self._refused(handler, link.permission):
                 return None  # and it is given no cookie
@@ -243,7 +159,7 @@ class GuestIdentityMixin:
                 in_url = bool(handler.get_argument("token", ""))
                 guest = self._new_guest(link, secrets.token_hex(3) if in_url else "api")
                 self._set_guest_cookie(handler, guest)
-            setattr(handler.request, _REQUEST_BY_LINK, True)
+            setattr(handler.request, REQUEST_BY_LINK, True)
             return self._seen(handler, guest)
         if links is not None and (not token or open_server):
             guest = self._guest_from_cookie(handler, links, forget=open_server)
@@ -278,7 +194,7 @@ class GuestIdentityMixin:
             # would break the error page, which asks who the user is)
             setattr(
                 handler.request,
-                _REQUEST_REFUSAL,
+                REQUEST_REFUSAL,
                 f"{hub_user.get('name', 'You')} may not use this server: it is not shared "
                 "with you (or no longer).",
             )
@@ -310,7 +226,7 @@ class GuestIdentityMixin:
         links = self._links(handler)
         if links is None or gate.refusal(handler.settings):
             return False
-        token = _original_uri_token(handler) or self.get_token(handler)  # type:ignore[attr-defined]
+        token = original_uri_token(handler) or self.get_token(handler)  # type:ignore[attr-defined]
         if looks_like_link_token(token):
             link = links.authenticate(token)
             return link is not None and not gate.refusal(handler.settings, link.permission)
@@ -374,7 +290,7 @@ class GuestIdentityMixin:
         request, for the route guard's answer."""
         refusal = gate.refusal(handler.settings, level)
         if refusal:
-            setattr(handler.request, _REQUEST_REFUSAL, refusal)
+            setattr(handler.request, REQUEST_REFUSAL, refusal)
         return bool(refusal)
 
     def _new_guest(self, link: ShareLink, suffix: str) -> Guest:
@@ -416,7 +332,7 @@ class GuestIdentityMixin:
             # the link ended, instead of asking for the server's token; unless
             # told to forget it, where it would keep its browser from being
             # anyone else (a server that takes any other visitor for the owner).
-            setattr(handler.request, _REQUEST_ENDED, links.why_ended(link_id))
+            setattr(handler.request, REQUEST_ENDED, links.why_ended(link_id))
             if forget:
                 handler.clear_cookie(name, path=handler.base_url)  # type:ignore[attr-defined]
             return None

@@ -16,7 +16,7 @@ Where the facts come from:
 
 - who started a kernel or a terminal: :class:`GuestKernelsMixin` and
   :class:`GuestTerminalsMixin`, put in front of the configured kernel and terminal
-  manager classes, read :data:`identity.current_principal` of the request that
+  manager classes, read :func:`principal.current_principal` of the request that
   starts one;
 - who has a kernel websocket open, and which ``execute_request`` a guest sent: the
   kernel websocket route's guarded handler (:func:`guard_kernel_socket`);
@@ -47,12 +47,13 @@ from traitlets.config import LoggingConfigurable
 
 from . import policy, scope, upstream
 from .activity.manager import code_summary
-from .base import PROCESSES_SETTING
 from .connections import is_open
-from .identity import current_principal, principal_of
+from .identity import principal_of
 from .links import LinkRegistry, ShareLink
 from .policy import Principal
+from .principal import current_principal, principal_or_nobody
 from .sandbox import ConfinedKernelManagerMixin, Sandbox
+from .settings import PROCESSES_SETTING
 
 if t.TYPE_CHECKING:
     from .activity.manager import ActivityTrail
@@ -553,7 +554,7 @@ class GuestKernelsMixin:
     async def start_kernel(
         self, *args: t.Any, kernel_id: str | None = None, **kwargs: t.Any
     ) -> str:
-        principal = current_principal.get()
+        principal = current_principal()
         processes = _tracker(self, principal)
         # asking for an existing kernel's id starts nothing
         new = kernel_id is None or kernel_id not in self  # type:ignore[operator]
@@ -581,7 +582,9 @@ class GuestKernelsMixin:
 
     def list_kernels(self) -> list[dict[str, t.Any]]:
         kernels: list[dict[str, t.Any]] = super().list_kernels()  # type:ignore[misc]
-        principal = current_principal.get()
+        principal = principal_or_nobody()
+        if principal is None:
+            return []  # nobody sees nothing
         manager = _processes(self)
         if not principal.scope or manager is None:
             return kernels
@@ -629,7 +632,7 @@ class GuestKernelsMixin:
     def pre_start_kernel(self, kernel_name: str | None, kwargs: t.Any) -> t.Any:
         km, name, kernel_id = super().pre_start_kernel(kernel_name, kwargs)  # type:ignore[misc]
         processes = _processes(self)
-        principal = current_principal.get()
+        principal = current_principal()
         if processes is not None and processes.confines(principal):
             upstream.compose_instance(km, ConfinedKernelManagerMixin)
             km.capella_sandbox = processes.sandbox
@@ -649,7 +652,7 @@ class GuestTerminalsMixin:
     """Terminal manager mixin: records which link's guest created each terminal."""
 
     def create(self, **kwargs: t.Any) -> dict[str, t.Any]:
-        principal = current_principal.get()
+        principal = current_principal()
         processes = _tracker(self, principal)
         if principal.scope and processes is not None:
             kwargs["cwd"] = self._capella_scoped_cwd(processes, principal, kwargs.get("cwd"))
@@ -680,7 +683,11 @@ class GuestTerminalsMixin:
 
     def list(self) -> list[dict[str, t.Any]]:
         terminals: list[dict[str, t.Any]] = super().list()  # type:ignore[misc]
-        principal = current_principal.get()
+        principal = principal_or_nobody()
+        if principal is None:
+            # nobody sees nothing: the terminals extension counts them so when
+            # the server stops (outside any request), then ends them all
+            return []
         processes = _processes(self)
         if not principal.scope or processes is None:
             return terminals

@@ -33,8 +33,8 @@ import weakref
 from tornado.httputil import HTTPHeaders, HTTPServerRequest
 from tornado.web import OutputTransform
 
-from .identity import request_principal
 from .linktoken import TOKEN_IN_BYTES, TOKEN_LENGTH, TOKEN_PREFIX
+from .request_marks import request_principal
 
 #: Environment variables that hold a JupyterHub API token in a single-user server.
 HUB_TOKEN_VARIABLES = ("JUPYTERHUB_API_TOKEN", "JPY_API_TOKEN")

@@ -22,18 +22,18 @@ from tornado.websocket import WebSocketHandler
 
 from . import events, policy, processes, rtc, upstream
 from .activity import routes as activity
-from .base import configured
 from .connections import CLOSE_ON_OPEN
-from .identity import (
+from .credentials import bears_link_credentials
+from .identity import Guest
+from .pages import access_ended_page
+from .request_marks import (
     ROUTE_NAME,
     ROUTE_RESOURCE,
-    Guest,
-    bears_link_credentials,
     link_ended,
     request_principal,
     request_refusal,
 )
-from .pages import access_ended_page
+from .settings import configured
 
 GuardFactory = Callable[[type[web.RequestHandler]], type[web.RequestHandler]]
 

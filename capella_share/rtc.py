@@ -33,8 +33,8 @@ from jupyter_core.utils import ensure_async
 from tornado import web
 
 from . import policy, scope, trust, upstream
-from .base import ACTIVITY_SETTING, SHARES_SETTING, configured
 from .identity import principal_of
+from .settings import ACTIVITY_SETTING, SHARES_SETTING, configured
 from .shares.paths import READ, check_path
 from .yjs import (
     AWARENESS,

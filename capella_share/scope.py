@@ -14,7 +14,7 @@ import typing as t
 from tornado import web
 
 from . import policy
-from .identity import current_principal
+from .principal import current_principal, principal_or_nobody
 
 if t.TYPE_CHECKING:
     from .links import LinkRegistry
@@ -25,7 +25,7 @@ def checked(path: str, action: str, root: str | None) -> str:
     the requesting guest, if its link shares one folder or file: reading inside
     it or a folder above it, changing only inside it; a path inside it whose
     symbolic links lead out of it is outside. A 403 saying so otherwise."""
-    principal = current_principal.get()
+    principal = current_principal()
     if not principal.scope:
         return path
     if not policy.scope_allows(principal, action, path):
@@ -84,11 +84,13 @@ class ScopedSessionsMixin:
 
     async def list_sessions(self) -> list[dict[str, t.Any]]:
         sessions = await self.every_session()
-        principal = current_principal.get()
+        principal = principal_or_nobody()
+        if principal is None:
+            return []  # nobody sees nothing
         return [model for model in sessions if shown(principal, model.get("path"))]
 
     async def get_session(self, **kwargs: t.Any) -> dict[str, t.Any]:
-        principal = current_principal.get()
+        principal = current_principal()
         if principal.scope and "path" in kwargs:
             _refuse_unless_shown(principal, kwargs["path"])
         model: dict[str, t.Any] = await super().get_session(**kwargs)  # type:ignore[misc]
@@ -98,19 +100,19 @@ class ScopedSessionsMixin:
         return model
 
     async def session_exists(self, path: t.Any) -> bool:
-        principal = current_principal.get()
+        principal = current_principal()
         if principal.scope:
             _refuse_unless_shown(principal, path)
         return t.cast(bool, await super().session_exists(path))  # type:ignore[misc]
 
     async def create_session(self, path: t.Any = None, *args: t.Any, **kwargs: t.Any) -> t.Any:
-        principal = current_principal.get()
+        principal = current_principal()
         if principal.scope:
             _refuse_unless_shown(principal, path)
         return await super().create_session(path, *args, **kwargs)  # type:ignore[misc]
 
     async def update_session(self, session_id: str, **kwargs: t.Any) -> t.Any:
-        principal = current_principal.get()
+        principal = current_principal()
         if principal.scope:
             await self.get_session(session_id=session_id)
             if "path" in kwargs:
@@ -118,7 +120,7 @@ class ScopedSessionsMixin:
         return await super().update_session(session_id, **kwargs)  # type:ignore[misc]
 
     async def delete_session(self, session_id: str) -> t.Any:
-        if current_principal.get().scope:
+        if current_principal().scope:
             await self.get_session(session_id=session_id)
         return await super().delete_session(session_id)  # type:ignore[misc]
 

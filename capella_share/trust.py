@@ -36,7 +36,8 @@ from datetime import datetime, timezone
 from tornado import web
 
 from . import policy, upstream, yjs
-from .identity import current_principal, principal_of
+from .identity import principal_of
+from .principal import current_principal
 
 #: Why a guest may not trust a notebook, for the 403.
 TRUST_REFUSED = (
@@ -107,7 +108,7 @@ class TrustGuardMixin:
     trust_notes: TrustNotes | None = None
 
     def check_and_sign(self, nb: t.Any, path: str = "", **kwargs: t.Any) -> None:
-        principal = current_principal.get()
+        principal = current_principal()
         if not may_trust(principal):
             if self.trust_notes is not None:
                 self.trust_notes.note("path", path.strip("/"), principal)
@@ -121,7 +122,7 @@ class TrustGuardMixin:
         super().check_and_sign(nb, path, **kwargs)  # type:ignore[misc]
 
     def trust_notebook(self, path: str) -> t.Any:
-        if not may_trust(current_principal.get()):
+        if not may_trust(current_principal()):
             raise web.HTTPError(403, TRUST_REFUSED)
         return super().trust_notebook(path)  # type:ignore[misc]
 

@@ -8,7 +8,7 @@ import asyncio
 
 import pytest
 
-from capella_share.identity import LINKS_SETTING
+from capella_share.settings import LINKS_SETTING
 
 PAGE = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 LOGIN_WORDS = ("jupyter server list", "Token authentication", "Setup a Password")

@@ -116,8 +116,8 @@ def test_a_hub_side_module_loads_nothing_of_the_server(module):
 
 def test_the_check_sees_the_server():
     """The same check, when something of the server is imported beside the hook."""
-    loaded = loaded_after_importing("capella_share.hubside.spawner", "capella_share.shares.guard")
+    loaded = loaded_after_importing("capella_share.hubside.spawner", "capella_share.identity")
     found = server_side(loaded)
-    assert "capella_share.shares.guard" in found
-    assert "capella_share.identity" in found  # the guard's
+    assert "capella_share.identity" in found
+    assert "capella_share.principal" in found  # the identity's
     assert "jupyter_server" in found  # the identity's

@@ -112,7 +112,7 @@ def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
 def test_the_graph_is_read():
     graph = _graph()
     assert "capella_share.app" in graph
-    assert "capella_share.base" in graph["capella_share.handlers"]
+    assert "capella_share.handler_base" in graph["capella_share.handlers"]
     assert "capella_share.policy" in graph["capella_share.authorizer"]
 
 

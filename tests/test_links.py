@@ -15,8 +15,9 @@ from jupyter_server.auth.authorizer import Authorizer
 from jupyter_server.auth.identity import PasswordIdentityProvider
 
 from capella_share.authorizer import PolicyAuthorizerMixin
-from capella_share.identity import LINKS_SETTING, GuestIdentityMixin
+from capella_share.identity import GuestIdentityMixin
 from capella_share.routeguard import GUEST_WORKSPACES
+from capella_share.settings import LINKS_SETTING
 
 LINKS = ("api", "capella-share", "links")
 ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")

@@ -11,7 +11,7 @@ import pytest
 from helpers import still_open, wait_closed
 from tornado.web import create_signed_value
 
-from capella_share.identity import LINKS_SETTING
+from capella_share.settings import LINKS_SETTING
 
 REVOKED, EXPIRED = 4001, 4002
 

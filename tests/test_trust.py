@@ -151,18 +151,14 @@ async def test_a_guest_cannot_trust_through_the_contents_manager(
     """The contents manager itself refuses (another extension may call it)."""
     from tornado.web import HTTPError
 
-    from capella_share.identity import current_principal
     from capella_share.policy import Level, Principal
+    from capella_share.principal import acting_as
 
     (jp_root_dir / "t.ipynb").write_text(json.dumps(trusted_notebook()))
     model, _ = await make_link("full")
     guest = Principal(Level.FULL, "guest", model["id"])
-    reset = current_principal.set(guest)
-    try:
-        with pytest.raises(HTTPError) as refused:
-            await jp_serverapp.contents_manager.trust_notebook("t.ipynb")
-    finally:
-        current_principal.reset(reset)
+    with acting_as(guest), pytest.raises(HTTPError) as refused:
+        await jp_serverapp.contents_manager.trust_notebook("t.ipynb")
     assert refused.value.status_code == 403
 
 

@@ -23,7 +23,8 @@ import typing as t
 from tornado import web
 
 from .. import upstream
-from ..identity import current_principal, principal_of
+from ..identity import principal_of
+from ..principal import current_principal
 from .request import RequestScope, request_scope
 
 if t.TYPE_CHECKING:
@@ -83,7 +84,7 @@ class ActivityContentsMixin:
     def _refuse_private(self, *paths: str | None) -> None:
         """A 404 for a guest naming a path in a private folder, as for a path
         that is not there."""
-        if not self.private_folders or current_principal.get().is_owner:
+        if not self.private_folders or current_principal().is_owner:
             return
         root = os.path.realpath(getattr(self, "root_dir", "") or ".")
         for path in paths:

@@ -9,8 +9,9 @@ from datetime import datetime, timezone
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from ..base import ACTIVITY_SETTING, CapellaShareHandler
+from ..handler_base import CapellaShareHandler
 from ..linktoken import LINK_ID_RE
+from ..settings import ACTIVITY_SETTING
 from .export import CSV_COLUMNS, csv_row
 from .manager import ActivityTrail, Record
 from .trail import iso_ms

@@ -14,8 +14,8 @@ import urllib.parse
 from tornado import web
 from tornado.websocket import WebSocketHandler
 
-from ..base import ACTIVITY_SETTING
-from ..identity import request_principal, request_user
+from ..request_marks import request_principal, request_user
+from ..settings import ACTIVITY_SETTING
 from .request import RequestScope, request_scope
 
 #: Handler attribute: why the request was refused (its 403's message).

@@ -29,7 +29,7 @@ import typing as t
 from tornado import web
 
 from .. import policy, scope
-from ..identity import current_principal
+from ..principal import current_principal
 from .mounts import mount_points_within
 from .paths import CHANGE, CREATE, READ, check_path, path_checked_files_handler
 from .provider import is_within
@@ -198,7 +198,7 @@ class ReadOnlyShareGuardMixin:
     def _refuse_scope_removal(self, path: str, what: str) -> None:
         """A scoped guest may not move or delete the very folder or file its link
         shares (as nobody may move the server's root)."""
-        principal = current_principal.get()
+        principal = current_principal()
         if principal.scope and path.strip("/") == principal.scope:
             raise web.HTTPError(
                 403,
@@ -209,7 +209,7 @@ class ReadOnlyShareGuardMixin:
     def _way_down(self, model: t.Any) -> t.Any:
         """A folder above a scoped guest's scope, listed with only the entry that
         leads down to the scope."""
-        principal = current_principal.get()
+        principal = current_principal()
         if (
             isinstance(model, dict)
             and isinstance(model.get("content"), list)
@@ -293,7 +293,7 @@ class ReadOnlyShareGuardMixin:
         entries of a folder's listing are judged with it (:meth:`_mark_entries`)."""
         if not isinstance(model, dict):
             return model
-        principal = current_principal.get()
+        principal = current_principal()
         path = model["path"]
         writable = policy.allows(principal, policy.WRITE, "contents", path, self._read_only)
         if not writable:

@@ -12,8 +12,9 @@ from tornado import web
 from tornado.iostream import StreamClosedError
 
 from .. import policy, upstream
-from ..base import SHARES_OFF_SETTING, SHARES_SETTING, CapellaShareHandler
+from ..handler_base import CapellaShareHandler
 from ..identity import principal_of
+from ..settings import SHARES_OFF_SETTING, SHARES_SETTING
 from . import deletion
 from .archive import zip_chunks
 from .provider import READ_WRITE, ShareError

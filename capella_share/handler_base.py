@@ -1,9 +1,5 @@
-"""What every part of the server extension shares: the keys under which the
-managers sit in the web app's settings, and the base of our REST handlers.
-
-Handlers reach the managers through these settings (as jupyter_server_terminals'
-handlers reach theirs), so no handler module imports the app, and the app
-imports handler modules only to route them.
+"""The base of our REST handlers: JSON in, JSON out, errors as ``{"message": ...}``,
+the managers reached through the web app's settings (:mod:`.settings`).
 """
 
 from __future__ import annotations
@@ -17,51 +13,12 @@ from jupyter_server.extension.handler import ExtensionHandlerMixin
 from jupyter_server.utils import url_path_join
 from tornado import web
 
+from .settings import ACTIVITY_SETTING, CONNECTIONS_SETTING, LINKS_SETTING
+
 if t.TYPE_CHECKING:
     from .app import CapellaShareApp
     from .connections import ConnectionRegistry
     from .links import LinkRegistry
-
-#: web app settings keys, one per manager (the app puts them there at start)
-LINKS_SETTING = "capella_share_links"
-CONNECTIONS_SETTING = "capella_share_connections"
-PROCESSES_SETTING = "capella_share_processes"
-HUB_GRANTS_SETTING = "capella_share_hub_grants"
-SHARES_SETTING = "capella_share_shares"
-ACTIVITY_SETTING = "capella_share_activity"
-#: why project shares are off ("" when they are on)
-SHARES_OFF_SETTING = "capella_share_shares_off"
-#: why guests may not come in at all ("" when they may): an upstream shape we
-#: rely on is missing (see upstream.py)
-GUESTS_OFF_SETTING = "capella_share_guests_off"
-
-
-#: The key under which jupyter_server keeps our ExtensionApp in the web app's
-#: settings: its name.
-APP_SETTING = "capella_share"
-
-#: The limits on guests, as the app's traits of these names, with their defaults.
-LIMITS: dict[str, int] = {
-    "guest_workspace_max_bytes": 1024 * 1024,
-    "guest_workspace_max_count": 10,
-    "max_awareness_bytes": 64 * 1024,
-}
-
-
-def configured(settings: t.Mapping[str, t.Any], name: str) -> int:
-    """The value of the limit ``name`` (a trait of the app) for the server of
-    ``settings``, read each time (the owner may change it); its default when the
-    extension is not there."""
-    app = settings.get(APP_SETTING)
-    return int(getattr(app, name)) if app is not None else LIMITS[name]
-
-
-def package_version() -> str:
-    try:
-        from ._version import __version__
-    except ImportError:  # a source tree that was never built
-        return "dev"
-    return __version__
 
 
 #: The pages a session URL may open: the Lab, and Notebook 7's (its file tree, a
