@@ -26,11 +26,11 @@ PROBE_PAUSE = 0.05
 def prepare(root: Path, data_dir: Path) -> str:
     """1,000 shares with two files each and one of 100,000 files, made through the
     registry the CLI uses; returns the big share's key."""
-    from capella_share.shares import LocalShareRegistry
+    from capella_share.shares import LocalShareProvider
 
     db = data_dir / "capella_share" / "shares.sqlite"
     db.parent.mkdir(parents=True, exist_ok=True)
-    registry = LocalShareRegistry(root_dir=str(root), shares_root=str(root), db_path=str(db))
+    registry = LocalShareProvider(root_dir=str(root), shares_root=str(root), db_path=str(db))
     try:
         for index in range(SHARES):
             share = registry.create(f"Project {index // 20}", f"Model {index}", "read-write")

@@ -16,13 +16,13 @@ from .activity.contents import ActivityContentsMixin
 from .activity.manager import ActivityTrail, slot_name
 from .activity.shipping import RegistryShipper
 from .authorizer import PolicyAuthorizerMixin
-from .connections import ConnectionRegistry
+from .connections import ConnectionManager
 from .events import activity_emitter, emit_kernel_restarted
 from .events import register as register_events
 from .gate import GATE_SETTING, GuestGate
 from .hub import HubGrants
 from .identity import GuestIdentityMixin, principal_of
-from .links import LinkRegistry
+from .links import LinkManager
 from .processes import GuestKernelsMixin, GuestTerminalsMixin, ProcessManager
 from .redact import SecretRedactor, redact_logs, stop_redacting_logs, transform_for
 from .routeguard import forget_guest_folders, guard_routes
@@ -41,7 +41,7 @@ from .settings import (
 )
 from .shares import (
     MANIFEST_ENV,
-    LocalShareRegistry,
+    LocalShareProvider,
     ManifestShareProvider,
     ReadOnlyShareGuardMixin,
     ShareProvider,
@@ -215,7 +215,7 @@ class CapellaShareApp(ExtensionApp):
     share_provider_class = Type(
         klass=ShareProvider,
         config=True,
-        help="""Where project shares come from. LocalShareRegistry: a registry the
+        help="""Where project shares come from. LocalShareProvider: a registry the
         owner manages from the Lab panel, the REST API and `jupyter capella-share
         shares`. ManifestShareProvider: the JSON manifest named by manifest_path,
         written by the platform that started the session; nothing can be changed
@@ -224,7 +224,7 @@ class CapellaShareApp(ExtensionApp):
         RegistryShareProvider: the hub's share registry (docs/shares.md,
         Platforms); the default when CAPELLA_SHARE_REGISTRY_URL is set.
         Default: ManifestShareProvider when a manifest is named, else
-        LocalShareRegistry.""",
+        LocalShareProvider.""",
     )
 
     shares_root = Unicode(
@@ -295,7 +295,7 @@ class CapellaShareApp(ExtensionApp):
 
         if os.environ.get(REGISTRY_URL_ENV):  # set by the hooks of capella_share.hubside.spawner
             return RegistryShareProvider
-        return ManifestShareProvider if self.manifest_path else LocalShareRegistry
+        return ManifestShareProvider if self.manifest_path else LocalShareProvider
 
     @default("manifest_path")
     def _manifest_path_default(self) -> str:
@@ -412,8 +412,8 @@ class CapellaShareApp(ExtensionApp):
         self.gate = GuestGate()
         self.gate.close("starting", GUESTS_NOT_YET)
         self.serverapp.web_app.settings[GATE_SETTING] = self.gate
-        self.links = LinkRegistry(parent=self, log=self.log)
-        self.connections = ConnectionRegistry(self.links, parent=self, log=self.log)
+        self.links = LinkManager(parent=self, log=self.log)
+        self.connections = ConnectionManager(self.links, parent=self, log=self.log)
         self._check_login_mode()
         self.settings.update({LINKS_SETTING: self.links, CONNECTIONS_SETTING: self.connections})
         self.hub_grants: HubGrants | None = None

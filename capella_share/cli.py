@@ -26,7 +26,7 @@ import typing as t
 from . import __version__
 from .activity.export import CSV_COLUMNS, csv_row
 from .activity.trail import CURRENT, iso_ms, records_forwards, trail_files, verify
-from .shares import MANIFEST_ENV, LocalShareRegistry, ManifestShareProvider, ShareError
+from .shares import MANIFEST_ENV, LocalShareProvider, ManifestShareProvider, ShareError
 from .shares.archive import zip_chunks
 from .shares.deletion import empty_trash, remove_tree
 from .shares.provider import PERMISSIONS, READ_WRITE, ShareProvider, is_within, slug_of
@@ -55,7 +55,7 @@ def _provider(args: argparse.Namespace) -> ShareProvider:
     else:
         os.makedirs(shares_root, exist_ok=True)
         options = {"db_path": os.path.expanduser(args.db)} if args.db else {}
-        provider = LocalShareRegistry(root_dir=root_dir, shares_root=shares_root, **options)
+        provider = LocalShareProvider(root_dir=root_dir, shares_root=shares_root, **options)
     provider.refresh(force=True)
     problem = getattr(provider, "error", None)
     if problem:

@@ -10,7 +10,7 @@ from datetime import datetime
 from tornado.websocket import WebSocketHandler
 from traitlets.config import LoggingConfigurable
 
-from .links import LinkRegistry, ShareLink, isoformat, utcnow
+from .links import LinkManager, ShareLink, isoformat, utcnow
 
 #: Websocket close codes sent when access ends (application range 4000-4999).
 CLOSE_CODES = {"revoked": 4001, "expired": 4002, "removed": 4003}
@@ -33,11 +33,11 @@ def is_open(handler: WebSocketHandler) -> bool:
     return connection is not None and not connection.is_closing()
 
 
-class ConnectionRegistry(LoggingConfigurable):
+class ConnectionManager(LoggingConfigurable):
     """Every websocket a guest opened (kernels, terminals, events, RTC documents,
     the session socket), by link. Closes them all when the link ends."""
 
-    def __init__(self, links: LinkRegistry, **kwargs: object) -> None:
+    def __init__(self, links: LinkManager, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self._sockets: dict[str, weakref.WeakKeyDictionary[WebSocketHandler, _Socket]] = {}
         links.on_end(self.close_link)

@@ -17,8 +17,8 @@ from .settings import ACTIVITY_SETTING, CONNECTIONS_SETTING, LINKS_SETTING
 
 if t.TYPE_CHECKING:
     from .app import CapellaShareApp
-    from .connections import ConnectionRegistry
-    from .links import LinkRegistry
+    from .connections import ConnectionManager
+    from .links import LinkManager
 
 
 #: The pages a session URL may open: the Lab, and Notebook 7's (its file tree, a
@@ -36,12 +36,12 @@ class CapellaShareHandler(ExtensionHandlerMixin, APIHandler):
         return self.extensionapp  # type:ignore[return-value]
 
     @property
-    def links(self) -> LinkRegistry:
-        return t.cast("LinkRegistry", self.settings[LINKS_SETTING])
+    def links(self) -> LinkManager:
+        return t.cast("LinkManager", self.settings[LINKS_SETTING])
 
     @property
-    def connections(self) -> ConnectionRegistry:
-        return t.cast("ConnectionRegistry", self.settings[CONNECTIONS_SETTING])
+    def connections(self) -> ConnectionManager:
+        return t.cast("ConnectionManager", self.settings[CONNECTIONS_SETTING])
 
     def record_owner(self, action: str, **fields: t.Any) -> None:
         """Put what the owner did (to links, grants, project shares) in the

@@ -3,7 +3,7 @@
 JupyterHub's sharing (``/hub/api/shares/{owner}/{server}``) grants other hub users
 access to a server; by itself that access is total, and the single-user server
 sees a revoke only when HubAuth's cache of the grantee's token expires (300 s).
-Here each hub share of this server becomes a grant in the LinkRegistry, at the
+Here each hub share of this server becomes a grant in the LinkManager, at the
 level its custom scope names (``custom:capella-share:view`` / ``edit`` / ``full``):
 a hub user other than the owner is a guest of the grant that covers them, and of
 nothing else. Grants made or revoked from the Share dialog take effect at once;
@@ -24,7 +24,7 @@ from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 from traitlets import Enum, Float
 from traitlets.config import LoggingConfigurable
 
-from .links import LinkRegistry, ShareLink, isoformat
+from .links import LinkManager, ShareLink, isoformat
 from .policy import LINK_PERMISSIONS, Level
 from .poller import Poller
 
@@ -53,7 +53,7 @@ def level_of(scopes: t.Iterable[str], default: str) -> str:
 
 
 class HubGrants(LoggingConfigurable):
-    """The hub's shares of this server, kept as grants in the LinkRegistry."""
+    """The hub's shares of this server, kept as grants in the LinkManager."""
 
     poll_interval = Float(
         2.0,
@@ -71,7 +71,7 @@ class HubGrants(LoggingConfigurable):
         example one made with the hub's own API without a custom scope).""",
     )
 
-    def __init__(self, links: LinkRegistry, **kwargs: t.Any):
+    def __init__(self, links: LinkManager, **kwargs: t.Any):
         super().__init__(**kwargs)
         self.links = links
         self.api_url = os.environ["JUPYTERHUB_API_URL"].rstrip("/")

@@ -18,9 +18,9 @@ from tornado.websocket import WebSocketHandler
 from .policy import OWNER, Level, Principal
 
 if t.TYPE_CHECKING:
-    from .connections import ConnectionRegistry
+    from .connections import ConnectionManager
     from .hub import HubGrants
-    from .links import LinkRegistry, ShareLink
+    from .links import LinkManager, ShareLink
 
 from . import gate, upstream
 from .credentials import GUEST_COOKIE_SUFFIX, bears_link_credentials
@@ -87,7 +87,7 @@ class GuestIdentityMixin:
     logs its guests out even though the cookie secret stays the same.
     """
 
-    def _links(self, handler: web.RequestHandler) -> LinkRegistry | None:
+    def _links(self, handler: web.RequestHandler) -> LinkManager | None:
         return handler.settings.get(LINKS_SETTING)
 
     def guest_cookie_name(self, handler: web.RequestHandler) -> str:
@@ -270,7 +270,7 @@ class GuestIdentityMixin:
         if name:
             user.name = user.display_name = name
             user.initials = _initials(name)
-            connections: ConnectionRegistry | None = handler.settings.get(CONNECTIONS_SETTING)
+            connections: ConnectionManager | None = handler.settings.get(CONNECTIONS_SETTING)
             if connections is not None:
                 connections.rename(user.link_id, user.username, name)
         self._set_guest_cookie(handler, user)
@@ -310,7 +310,7 @@ class GuestIdentityMixin:
     def _guest_from_cookie(
         self,
         handler: web.RequestHandler,
-        links: LinkRegistry,
+        links: LinkManager,
         name: str = "",
         forget: bool = False,
     ) -> Guest | None:
@@ -341,7 +341,7 @@ class GuestIdentityMixin:
 
     def _seen(self, handler: web.RequestHandler, guest: Guest) -> Guest:
         if isinstance(handler, WebSocketHandler):
-            connections: ConnectionRegistry | None = handler.settings.get(CONNECTIONS_SETTING)
+            connections: ConnectionManager | None = handler.settings.get(CONNECTIONS_SETTING)
             if connections is not None:
                 connections.track(guest.link_id, handler, guest.username, guest.display_name)
         return guest

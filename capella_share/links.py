@@ -94,7 +94,7 @@ ENDED_REASONS = ("revoked", "expired", "removed", "unknown")
 REMEMBER_ENDED = 10_000
 
 
-class LinkRegistry(LoggingConfigurable):
+class LinkManager(LoggingConfigurable):
     """The live share links of this server.
 
     Links are kept in memory on purpose: stopping the server revokes every link.

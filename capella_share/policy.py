@@ -2,7 +2,7 @@
 
 Every path that decides whether something may happen asks :func:`allows`:
 the Authorizer (HTTP handlers and websockets at open), the Lab route guard
-(workspaces, settings), the connection registry (websockets while open),
+(workspaces, settings), the connection manager (websockets while open),
 the RTC guard and the project-share guard. Nothing else holds permission rules.
 """
 

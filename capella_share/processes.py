@@ -49,7 +49,7 @@ from . import policy, scope, upstream
 from .activity.manager import code_summary
 from .connections import is_open
 from .identity import principal_of
-from .links import LinkRegistry, ShareLink
+from .links import LinkManager, ShareLink
 from .policy import Principal
 from .principal import current_principal, principal_or_nobody
 from .sandbox import ConfinedKernelManagerMixin, Sandbox
@@ -105,7 +105,7 @@ class ProcessManager(LoggingConfigurable):
         apart) while it keeps running, as code may catch one KeyboardInterrupt.""",
     )
 
-    def __init__(self, links: LinkRegistry, kernel_manager: t.Any, **kwargs: t.Any):
+    def __init__(self, links: LinkManager, kernel_manager: t.Any, **kwargs: t.Any):
         super().__init__(**kwargs)
         self.links = links
         self.kernel_manager = kernel_manager

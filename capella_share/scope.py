@@ -17,7 +17,7 @@ from . import policy
 from .principal import current_principal, principal_or_nobody
 
 if t.TYPE_CHECKING:
-    from .links import LinkRegistry
+    from .links import LinkManager
 
 
 def checked(path: str, action: str, root: str | None) -> str:
@@ -125,7 +125,7 @@ class ScopedSessionsMixin:
         return await super().delete_session(session_id)  # type:ignore[misc]
 
 
-def follow_contents(links: LinkRegistry) -> t.Callable[..., t.Awaitable[None]]:
+def follow_contents(links: LinkManager) -> t.Callable[..., t.Awaitable[None]]:
     """A listener of the contents manager's events: a scope that is moved is
     followed, one that is deleted ends its links (moves made outside the server,
     in a terminal, are not seen: such a link's guests find nothing there)."""

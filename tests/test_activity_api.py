@@ -18,7 +18,7 @@ from helpers import until
 from capella_share.activity import manager
 from capella_share.activity.manager import ActivityTrail
 from capella_share.activity.trail import records_forwards, verify
-from capella_share.links import LinkRegistry
+from capella_share.links import LinkManager
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -232,8 +232,8 @@ async def test_guests_leave_by_logging_out_or_when_their_link_expires(
 
 
 def test_a_second_server_on_the_same_folder_takes_another(tmp_path, jp_asyncio_loop):
-    first = ActivityTrail(str(tmp_path), LinkRegistry())
-    second = ActivityTrail(str(tmp_path), LinkRegistry())
+    first = ActivityTrail(str(tmp_path), LinkManager())
+    second = ActivityTrail(str(tmp_path), LinkManager())
     first.open()
     second.open()
     try:

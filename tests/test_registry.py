@@ -47,7 +47,7 @@ from capella_share.hubside.registry.storage import (
     volume_name,
 )
 from capella_share.hubside.registry.store import (
-    Principal,
+    HubUser,
     RegistryError,
     RegistryStore,
     make_engine,
@@ -635,7 +635,7 @@ def test_the_activity_log_on_its_own(store_url, tmp_path):
     assert [r["project"] for r in mine["records"]] == [None, "alone"]
     assert mine["next"] is None
     with pytest.raises(RegistryError) as refused:
-        log.read(Principal("erin"), project="alone")
+        log.read(HubUser("erin"), project="alone")
     assert refused.value.status == 404
     store.close()
 
@@ -726,7 +726,7 @@ def store_url(request, tmp_path) -> str:
     return server.create_database(f"store{next(_databases)}")
 
 
-BOB = Principal("bob")
+BOB = HubUser("bob")
 
 
 def new_store(url: str, root: Path) -> RegistryStore:

@@ -10,7 +10,7 @@ import time
 import pytest
 from helpers import snapshot
 
-from capella_share.shares import LocalShareRegistry
+from capella_share.shares import LocalShareProvider
 
 NOTEBOOK = {
     "cells": [{"id": "title", "cell_type": "markdown", "metadata": {}, "source": "# Model"}],
@@ -221,7 +221,7 @@ async def test_a_permission_set_from_the_cli_applies_to_the_running_server(
 ):
     await make_share("Gamma", "Cli")
     assert (await put(fetch, "gamma/cli/a.txt", _text("a"))).code == 201
-    other = LocalShareRegistry(
+    other = LocalShareProvider(
         root_dir=capella.shares.root_dir,
         shares_root=capella.shares.shares_root,
         db_path=capella.shares.db_path,

@@ -21,7 +21,7 @@ c.ServerApp.port = int(os.environ.get("CAPELLA_UI_PORT", "8888"))  # noqa: F821
 c.JupyterNotebookApp.expose_app_in_browser = True  # noqa: F821
 # This test server's own registries, not the user's and not in the work tree.
 _state = mkdtemp(prefix="capella-ui-")
-c.LocalShareRegistry.db_path = os.path.join(_state, "shares.sqlite")  # noqa: F821
+c.LocalShareProvider.db_path = os.path.join(_state, "shares.sqlite")  # noqa: F821
 c.SQLiteYStore.db_path = os.path.join(_state, "ystore.db")  # noqa: F821
 c.BaseFileIdManager.db_path = os.path.join(_state, "file_id_manager.db")  # noqa: F821
 # and its own activity trail

@@ -5,7 +5,7 @@ passes: the identity provider (a guest arrives), the session socket (it leaves),
 the route guard (a refusal, a download, a kernel interrupted), the contents
 manager (files read and written), the RTC guard (documents opened and edited
 live), the process manager (kernels started, code run, terminals opened) and
-the link registry (links made and ended, with what ending them ended). Nothing a
+the link manager (links made and ended, with what ending them ended). Nothing a
 client sends is taken for a record: events posted to the server's event bus
 under our schema are refused (:mod:`capella_share.events`).
 
@@ -42,7 +42,7 @@ from .trail import TrailError, TrailWriter, iso_ms, records_backwards, stored_ba
 
 if t.TYPE_CHECKING:
     from ..gate import GuestGate
-    from ..links import LinkRegistry, ShareLink
+    from ..links import LinkManager, ShareLink
     from ..redact import SecretRedactor
 
 #: The gate's key for "the trail cannot be written".
@@ -173,7 +173,7 @@ class ActivityTrail(LoggingConfigurable):
     def __init__(
         self,
         base_dir: str,
-        links: LinkRegistry,
+        links: LinkManager,
         gate: GuestGate | None = None,
         redactor: SecretRedactor | None = None,
         emit: t.Callable[[Record], None] | None = None,

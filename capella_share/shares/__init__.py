@@ -12,7 +12,7 @@ import typing as t
 
 if t.TYPE_CHECKING:
     from .guard import ReadOnlyShareGuardMixin
-    from .local import LocalShareRegistry
+    from .local import LocalShareProvider
     from .manifest import ManifestShareProvider
     from .mounts import MountShareProvider
     from .provider import Share, ShareProvider
@@ -34,7 +34,7 @@ _WHERE = {
     "READ_WRITE": "rules",
     "REGISTRY_URL_ENV": "rules",
     "ShareError": "rules",
-    "LocalShareRegistry": "local",
+    "LocalShareProvider": "local",
     "ManifestShareProvider": "manifest",
     "MountShareProvider": "mounts",
     "ReadOnlyShareGuardMixin": "guard",
@@ -56,7 +56,7 @@ __all__ = [
     "READ_ONLY",
     "READ_WRITE",
     "REGISTRY_URL_ENV",
-    "LocalShareRegistry",
+    "LocalShareProvider",
     "ManifestShareProvider",
     "MountShareProvider",
     "ReadOnlyShareGuardMixin",

@@ -31,7 +31,7 @@ CREATE TABLE IF NOT EXISTS shares (
 """
 
 
-class LocalShareRegistry(ShareProvider):
+class LocalShareProvider(ShareProvider):
     """Shares the owner makes, changes and deletes (REST API, Lab panel, CLI)."""
 
     kind = "local"
@@ -57,7 +57,7 @@ class LocalShareRegistry(ShareProvider):
             self._db.execute(_SCHEMA)
 
     def describe(self) -> str:
-        return f"the local registry {self.db_path}"
+        return f"the local share list {self.db_path}"
 
     def _data_version(self) -> int:
         return t.cast(int, self._db.execute("PRAGMA data_version").fetchone()[0])
@@ -122,4 +122,4 @@ class LocalShareRegistry(ShareProvider):
             self._db.close()
 
 
-__all__ = ["LocalShareRegistry"]
+__all__ = ["LocalShareProvider"]

@@ -3,7 +3,7 @@
 How names become folders, and the permissions, are the rules the hub side follows
 too (:mod:`.rules`); they are imported from there.
 
-A provider says which shares exist and with which permission. The local registry
+A provider says which shares exist and with which permission. The local list
 (:mod:`.local`) lets the owner manage them; the manifest provider (:mod:`.manifest`)
 reads what the platform that started the session decided. Everything else (paths,
 the read-only check, deletion, statistics) is common and lives here.

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ...linktoken import LINK_ID_RE
 from ...shares.rules import MANAGER, check_slug
-from .store import Base, Principal, Project, RegistryError, RegistryStore
+from .store import Base, HubUser, Project, RegistryError, RegistryStore
 
 #: The most records one request may send, and one page may hold.
 MAX_BATCH = 500
@@ -94,7 +94,7 @@ class ActivityLog:
         # a database made before the registry kept activity gets the table now
         ActivityRow.__table__.create(store.engine, checkfirst=True)  # type: ignore[attr-defined]
 
-    def add(self, who: Principal, server: t.Any, records: t.Any) -> dict[str, int]:
+    def add(self, who: HubUser, server: t.Any, records: t.Any) -> dict[str, int]:
         """Keep the records a server of ``who`` sent (each with the project it
         names, kept only where ``who`` is a member); how many were new."""
         if not isinstance(server, str) or not _SERVER.match(server):
@@ -143,7 +143,7 @@ class ActivityLog:
 
     def read(
         self,
-        who: Principal,
+        who: HubUser,
         project: t.Any = None,
         server: t.Any = None,
         before: int | None = None,

@@ -26,7 +26,7 @@ from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 
 from ...shares.rules import ShareError
 from .activity import MAX_PAGE, ActivityLog
-from .store import MAX_AUDIT, Principal, RegistryStore, check_member_name
+from .store import MAX_AUDIT, HubUser, RegistryStore, check_member_name
 
 #: The largest JSON body the API reads (a batch of activity records: ACTIVITY_BODY).
 MAX_BODY = 64 * 1024
@@ -62,11 +62,11 @@ class RegistryHandler(HubOAuthenticated, web.RequestHandler):  # type: ignore[mi
         return self._registry_user
 
     @property
-    def principal(self) -> Principal:
+    def principal(self) -> HubUser:
         model = self.current_user
         if model.get("kind", "user") != "user":
             raise web.HTTPError(403, "The registry answers hub users, not services.")
-        return Principal(
+        return HubUser(
             name=model["name"],
             admin=bool(model.get("admin")),
             groups=frozenset(model.get("groups") or ()),

@@ -52,7 +52,7 @@ class RegistryError(ShareError):
 
 
 @dataclass(frozen=True)
-class Principal:
+class HubUser:
     """A hub user as the hub describes them to the registry."""
 
     name: str
@@ -211,7 +211,7 @@ class RegistryStore:
 
     # -- who is who -------------------------------------------------------------
 
-    def may_create_projects(self, who: Principal) -> bool:
+    def may_create_projects(self, who: HubUser) -> bool:
         return (
             who.admin
             or who.name in self.project_creators
@@ -235,7 +235,7 @@ class RegistryStore:
             found.setdefault(project_id, []).append(role)
         return {project_id: highest(roles) or READ_ONLY for project_id, roles in found.items()}
 
-    def _visible(self, db: Session, who: Principal, slug: t.Any) -> tuple[Project, str | None]:
+    def _visible(self, db: Session, who: HubUser, slug: t.Any) -> tuple[Project, str | None]:
         """The project and the principal's role in it; 404 for non-members."""
         check_slug(slug, "project")
         project = db.scalar(select(Project).where(Project.slug == slug))
@@ -246,7 +246,7 @@ class RegistryStore:
             raise RegistryError(404, f"There is no project {slug!r} that you are a member of.")
         return project, role
 
-    def _managed(self, db: Session, who: Principal, slug: t.Any) -> tuple[Project, str | None]:
+    def _managed(self, db: Session, who: HubUser, slug: t.Any) -> tuple[Project, str | None]:
         project, role = self._visible(db, who, slug)
         if role != MANAGER and not who.admin:
             raise RegistryError(
@@ -256,7 +256,7 @@ class RegistryStore:
             )
         return project, role
 
-    def check_manager(self, who: Principal, slug: t.Any) -> None:
+    def check_manager(self, who: HubUser, slug: t.Any) -> None:
         """404 for non-members, 403 for members who are not managers (nor admins)."""
         with self.sessions() as db:
             self._managed(db, who, slug)
@@ -279,7 +279,7 @@ class RegistryStore:
 
     # -- reading ----------------------------------------------------------------
 
-    def me(self, who: Principal) -> dict[str, t.Any]:
+    def me(self, who: HubUser) -> dict[str, t.Any]:
         return {
             "name": who.name,
             "admin": who.admin,
@@ -287,7 +287,7 @@ class RegistryStore:
             "may_create_projects": self.may_create_projects(who),
         }
 
-    def list_projects(self, who: Principal) -> list[dict[str, t.Any]]:
+    def list_projects(self, who: HubUser) -> list[dict[str, t.Any]]:
         with self.sessions() as db:
             roles = self._roles(db, who.name, who.groups)
             query = select(Project).order_by(Project.slug)
@@ -308,13 +308,13 @@ class RegistryStore:
                 for project in db.scalars(query)
             ]
 
-    def project(self, who: Principal, slug: t.Any) -> dict[str, t.Any]:
+    def project(self, who: HubUser, slug: t.Any) -> dict[str, t.Any]:
         with self.sessions() as db:
             project, role = self._visible(db, who, slug)
             return self._project_model(db, project, role, who)
 
     def _project_model(
-        self, db: Session, project: Project, role: str | None, who: Principal
+        self, db: Session, project: Project, role: str | None, who: HubUser
     ) -> dict[str, t.Any]:
         members = db.scalars(
             select(Member).where(Member.project_id == project.id).order_by(Member.kind, Member.name)
@@ -342,7 +342,7 @@ class RegistryStore:
             "created": iso(share.created),
         }
 
-    def user_shares(self, who: Principal, name: str, groups: t.Iterable[str]) -> dict[str, t.Any]:
+    def user_shares(self, who: HubUser, name: str, groups: t.Iterable[str]) -> dict[str, t.Any]:
         """The shares ``name`` (in ``groups``) is a member of, for themself or an admin."""
         if who.name != name and not who.admin:
             raise RegistryError(403, "Only the user themself and hub admins may list their shares.")
@@ -368,7 +368,7 @@ class RegistryStore:
             ]
         return {"user": name, "shares": shares}
 
-    def audit(self, who: Principal, project: t.Any = None, limit: int = 100) -> dict[str, t.Any]:
+    def audit(self, who: HubUser, project: t.Any = None, limit: int = 100) -> dict[str, t.Any]:
         """Newest first. Admins read everything; managers their projects' entries."""
         with self.sessions() as db:
             query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
@@ -396,7 +396,7 @@ class RegistryStore:
 
     # -- changing ---------------------------------------------------------------
 
-    def create_project(self, who: Principal, name: t.Any) -> dict[str, t.Any]:
+    def create_project(self, who: HubUser, name: t.Any) -> dict[str, t.Any]:
         """A new project; its creator becomes its manager."""
         if not self.may_create_projects(who):
             raise RegistryError(
@@ -415,7 +415,7 @@ class RegistryStore:
         except IntegrityError:
             raise RegistryError(409, f"A project {slug!r} exists already.") from None
 
-    def delete_project(self, who: Principal, slug: t.Any, confirm: t.Any) -> dict[str, t.Any]:
+    def delete_project(self, who: HubUser, slug: t.Any, confirm: t.Any) -> dict[str, t.Any]:
         with self.sessions.begin() as db:
             project, _ = self._managed(db, who, slug)
             if confirm != project.slug:
@@ -454,7 +454,7 @@ class RegistryStore:
         )
 
     def set_member(
-        self, who: Principal, slug: t.Any, kind: t.Any, name: t.Any, role: t.Any
+        self, who: HubUser, slug: t.Any, kind: t.Any, name: t.Any, role: t.Any
     ) -> dict[str, t.Any]:
         """Add a member, or change their role (200 either way)."""
         with self.sessions.begin() as db:
@@ -476,7 +476,7 @@ class RegistryStore:
                 )  # fmt: skip
             return {"kind": kind, "name": name, "role": role}
 
-    def remove_member(self, who: Principal, slug: t.Any, kind: t.Any, name: t.Any) -> None:
+    def remove_member(self, who: HubUser, slug: t.Any, kind: t.Any, name: t.Any) -> None:
         with self.sessions.begin() as db:
             project, _ = self._managed(db, who, slug)
             kind = check_kind(kind)
@@ -490,7 +490,7 @@ class RegistryStore:
                 db, who.name, "member.remove", project.slug, f"{kind}:{name}", previous=member.role
             )
 
-    def create_share(self, who: Principal, slug: t.Any, model: t.Any) -> dict[str, t.Any]:
+    def create_share(self, who: HubUser, slug: t.Any, model: t.Any) -> dict[str, t.Any]:
         """A share for a model of the project; its folder (or volume) made ready."""
         try:
             with self.sessions.begin() as db:
@@ -516,7 +516,7 @@ class RegistryStore:
     # -- deleting a share: forget it and detach its data, then purge ---------------
 
     async def delete_share(
-        self, who: Principal, slug: t.Any, model: t.Any, confirm: t.Any
+        self, who: HubUser, slug: t.Any, model: t.Any, confirm: t.Any
     ) -> dict[str, t.Any]:
         """Irrevocable: the share is forgotten and its data put out of reach in one
         transaction, then the data is removed (exactly once, see storage.py)."""
@@ -535,7 +535,7 @@ class RegistryStore:
         return {"deleted_files": removed.files, "deleted_bytes": removed.bytes}
 
     def _forget_share(
-        self, who: Principal, slug: t.Any, model: t.Any, confirm: t.Any
+        self, who: HubUser, slug: t.Any, model: t.Any, confirm: t.Any
     ) -> tuple[ShareRef, PendingPurge]:
         detached: tuple[ShareRef, str | None] | None = None
         try:
@@ -633,7 +633,7 @@ class RegistryStore:
 __all__ = [
     "KINDS",
     "ROLES",
-    "Principal",
+    "HubUser",
     "RegistryError",
     "RegistryStore",
     "make_engine",
