@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 import requests
+from helpers import Sweeper
+from helpers import sweep as sweep_routes
 from live_hub import LiveHub, proxy_command
-from test_sweep import Sweeper
-from test_sweep import sweep as sweep_routes
 from tornado.httpclient import HTTPRequest
 from tornado.websocket import websocket_connect
 
