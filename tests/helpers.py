@@ -72,6 +72,17 @@ async def until(condition: t.Callable[[], bool | t.Awaitable[bool]], timeout: fl
         await asyncio.sleep(0.05)
 
 
+def until_blocking(condition: t.Callable[[], bool], timeout: float = 10) -> float:
+    """``until`` for a test without an event loop: wait, blocking, until
+    ``condition()`` holds; the seconds it took."""
+    start = time.monotonic()
+    while not condition():
+        if time.monotonic() - start > timeout:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.05)
+    return time.monotonic() - start
+
+
 async def wait_closed(connection, timeout: float = 10) -> tuple[int | None, str | None]:
     """Read from a websocket until the server closes it; return (code, reason).
 
