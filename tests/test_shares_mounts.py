@@ -257,40 +257,6 @@ def test_this_process_table_is_read(tree):
     assert any(mount.mount_point == "/" for mount in visible_mounts(mounts))
 
 
-def per_call(action: t.Callable[[], t.Any], rounds: int) -> float:
-    """Seconds one ``action()`` takes, on average."""
-    started = time.perf_counter()
-    for _ in range(rounds):
-        action()
-    return (time.perf_counter() - started) / rounds
-
-
-def test_cost_of_reading_a_table_of_200_mounts(provider_for, tree, report):
-    shared = tree / "shared"
-    lines = [line(1, 0, "/"), line(2, 1, str(shared))]
-    for index in range(200):
-        (shared / f"p{index:03}").mkdir()
-        lines.append(line(100 + index, 2, f"{shared}/p{index:03}", "ro" if index % 2 else "rw"))
-    provider = provider_for(lines)
-    assert len(provider.load()) == 200
-    load = per_call(provider.load, 50)
-    provider.refresh(force=True)
-    guard = per_call(lambda: provider.is_read_only("shared/p199/sub/file.txt"), 1000)
-    # the kernel's table: a change is noticed by poll(), without reading it
-    live = MountShareProvider(root_dir=str(tree), shares_root=str(shared))
-    try:
-        live.refresh(force=True)
-        poll = per_call(live.source_changed, 10000)
-    finally:
-        live.close()
-    report(
-        "mounted shares: cost",
-        f"200 mounts: reading + parsing the table into shares {load * 1e3:.2f} ms, done only "
-        f"when the kernel says it changed (that check: {poll * 1e6:.1f} µs, at most once a "
-        f"second); is a path read-only: {guard * 1e6:.1f} µs",
-    )
-
-
 class TestInTheServer:
     """Chosen by configuration alone; the platform's shares root is not made here."""
 
