@@ -40,6 +40,11 @@ from pycrdt import (
 
 from capella_share import policy
 
+#: The tests' folder (where helpers.py, the live_* modules and route_census.py are),
+#: and the repository: test modules find files through these, wherever they sit.
+TESTS = Path(__file__).resolve().parent
+REPO = TESTS.parent
+
 LEVELS = ("view", "edit", "full")
 
 #: The first cell's source of the notebooks write_notebook makes.

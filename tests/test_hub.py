@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from helpers import Sweeper
+from helpers import TESTS, Sweeper
 from helpers import sweep as sweep_routes
 from live_hub import LiveHub, proxy_command
 from tornado.httpclient import HTTPRequest
@@ -30,7 +30,6 @@ pytestmark = [
     pytest.mark.skipif(proxy_command() is None, reason="configurable-http-proxy is missing"),
 ]
 
-TESTS = Path(__file__).parent
 #: The hub configuration docs/jupyterhub.md tells admins to use.
 CAPELLA_HUB_CONFIG = (TESTS.parent / "docs" / "jupyterhub_config.py").read_text()
 

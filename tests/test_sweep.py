@@ -44,6 +44,7 @@ from helpers import (
     SCOPE_FILE,
     SCOPE_FOLDER,
     SCOPE_PROBES,
+    TESTS,
     Footprint,
     GuestCell,
     Sweeper,
@@ -59,7 +60,6 @@ from capella_share import policy
 
 pytestmark = pytest.mark.timeout(600)
 
-TESTS = Path(__file__).parent
 
 SERVERS = {
     "lab at /": ("jupyterlab", "/"),
