@@ -288,8 +288,8 @@ async def test_a_guest_has_an_identity_of_its_own(level, fetch, make_link, guest
     assert first["display_name"] == "Grace Hopper"
     assert "link_id" not in first and "permission" not in first
     you = (await fetch("api", "capella-share", "session", headers=browser)).json()["you"]
-    assert you.pop("may")["manage"] is False  # what it may do: tests/test_info.py
-    you.pop("kernels")  # the kernels it may not connect to: tests/test_kernels_off.py
+    assert you.pop("may")["manage"] is False  # what it may do: tests/server/test_info.py
+    you.pop("kernels")  # the kernels it may not connect to: tests/server/test_kernels_off.py
     assert you == {
         "username": first["username"],
         "display_name": "Grace Hopper",

@@ -68,7 +68,7 @@ EXAMPLES = {
     "DELETE /shares/{project}/{model}": (35, 20),
     "GET /shares/{project}/{model}/archive": (25, 15),
     # hub grants: answered 404 off a hub (the owner) or 403 (guests) here;
-    # tests/test_hub.py uses them under a real hub
+    # tests/server/test_hub.py uses them under a real hub
     "GET /grants": (4, 0),
     "POST /grants": (25, 15),
     "DELETE /grants/{id}": (10, 5),
