@@ -22,7 +22,7 @@ sys.path.insert(0, str(HERE))
 #: The parts, in the order they run: each module's run(workdir) returns its figures.
 PARTS = {
     name: importlib.import_module(name).run
-    for name in ("contents", "revocation", "shares", "sandbox", "activity", "lab", "load")
+    for name in ("contents", "revocation", "shares", "mounts", "sandbox", "activity", "lab", "load")
 }
 
 
@@ -76,6 +76,8 @@ def rows(results: dict) -> list[tuple[str, str, str]]:
                 f"p99 {delete['status_p99_ms']:.1f} ms, max {delete['status_max_ms']:.1f} ms",
             )
         )
+    if "mounts" in results:
+        table += importlib.import_module("mounts").describe(results["mounts"])
     if "lab" in results:
         lab_load, size = results["lab"], results["lab"]["labextension"]
         table.append(

@@ -3,7 +3,7 @@
 ``python -m capella_share.docs`` rewrites the part of README.md between
 ``<!-- policy-table:start -->`` and ``<!-- policy-table:end -->``; with
 ``--check`` it only says whether that part is what the policy gives (exit 1 when
-not). ``tests/test_docs.py`` runs the check.
+not). ``tests/server/test_docs.py`` runs the check.
 
 Each resource of :data:`policy.TABLE` is said in plain words here, per action
 (read, write, execute), or named in :data:`NOT_SHOWN` with why a user is not told

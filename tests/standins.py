@@ -4,7 +4,7 @@ block it):
 
 - ``StandInRegistry`` speaks the part of the share registry's REST contract
   (/tmp/plan contract, docs/registry.md) the spawner hook and the session use; the
-  registry itself is tested against a real hub in tests/test_platform_shares.py.
+  registry itself is tested against a real hub in tests/hubside/test_platform_shares.py.
 - ``StandInKubernetes`` answers the PersistentVolumeClaim calls of the Kubernetes
   API the spawner hook makes, and records what it was sent.
 """

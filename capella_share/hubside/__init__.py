@@ -8,5 +8,5 @@
 Nothing here imports the single-user server (jupyter_server, the extension's app,
 handlers, identity…): the hub does not run it, and must not load it to start a
 server. The rules both sides follow are in :mod:`capella_share.shares.rules`;
-tests/test_hubside_imports.py holds the line.
+tests/hubside/test_hubside_imports.py holds the line.
 """

@@ -7,7 +7,7 @@ providers, and hands the session what it follows under the environment variables
 named here.
 
 Nothing here may import the single-user server (jupyter_server, the app, the
-handlers): the hub side imports this module (tests/test_hubside_imports.py).
+handlers): the hub side imports this module (tests/hubside/test_hubside_imports.py).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """A real JupyterHub with the share registry for the registry UI test
 (registry.spec.ts): the same LiveRegistryHub, spawner hook and users as
-tests/test_platform_shares.py. alice (manager) makes project "Coffee Machine"
+tests/hubside/test_platform_shares.py. alice (manager) makes project "Coffee Machine"
 with share "Brewer", bob is read-only, a notebook is put in the share, and both
 servers are started. Prints one JSON line once ready, and stops everything on
 SIGTERM or SIGINT."""

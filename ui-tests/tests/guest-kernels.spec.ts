@@ -149,7 +149,7 @@ test.describe('a kernel a guest may not connect to', () => {
     const reason =
       "This kernel runs with the owner's full access (outside the sandbox), so a guest may not run code in it. Start a kernel of your own, or ask the owner.";
     // The server says this of the owner's kernels when confine_owner_kernels
-    // is off (tests/test_kernels_off.py); here its answer is given as such.
+    // is off (tests/server/test_kernels_off.py); here its answer is given as such.
     const guest = await guestWithKernelsOff(browser, link.url, {
       refused: null,
       off: { [kernelId]: reason },

@@ -8,6 +8,11 @@ function panel(page: Page) {
   return page.locator('#capella-share-shares');
 }
 
+/** A step's screenshot, kept in this test's output folder. */
+async function snapshot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: test.info().outputPath(name) });
+}
+
 async function openPanel(page: Page): Promise<void> {
   await page.sidebar.openTab('capella-share-shares');
   await expect(
@@ -17,7 +22,7 @@ async function openPanel(page: Page): Promise<void> {
 
 test.afterEach(async ({ page }, info) => {
   if (info.status !== info.expectedStatus) {
-    await page.screenshot({ path: '/tmp/shares-failure.png' });
+    await page.screenshot({ path: info.outputPath('failure.png') });
   }
 });
 
@@ -41,7 +46,7 @@ test('a project share: create, open, save, make read-only, delete', async ({
   await dialog.getByRole('textbox', { name: 'Project' }).fill('UI Project');
   await dialog.getByRole('textbox', { name: 'Model' }).fill('Galata model');
   await expect(dialog.getByTestId('share-path')).toHaveText(SHARE);
-  await page.screenshot({ path: '/tmp/shares-1-new.png' });
+  await snapshot(page, 'shares-1-new.png');
   await create.click();
 
   const row = panel(page).locator(`[data-share="${SHARE}"]`);
@@ -64,13 +69,13 @@ test('a project share: create, open, save, make read-only, delete', async ({
   await openPanel(page);
   await row.getByRole('button', { name: 'Make read-only' }).click();
   await expect(row.getByText('RO', { exact: true })).toBeVisible();
-  await page.screenshot({ path: '/tmp/shares-2-panel.png' });
+  await snapshot(page, 'shares-2-panel.png');
   await page.evaluate(async path => {
     await window.jupyterapp.commands.execute('docmanager:open', { path });
   }, NOTEBOOK);
   const notebookPanel = page.locator('.jp-NotebookPanel:visible');
   await expect(notebookPanel.getByText('notebook is read-only')).toBeVisible();
-  await page.screenshot({ path: '/tmp/shares-3-readonly.png' });
+  await snapshot(page, 'shares-3-readonly.png');
   const refused = await page.request.put(`api/contents/${NOTEBOOK}`, {
     data: { type: 'file', format: 'text', content: 'overwritten' }
   });
@@ -92,10 +97,10 @@ test('a project share: create, open, save, make read-only, delete', async ({
   await expect(deleteButton).toBeDisabled();
   await typed.fill(SHARE);
   await expect(deleteButton).toBeEnabled();
-  await page.screenshot({ path: '/tmp/shares-4-delete.png' });
+  await snapshot(page, 'shares-4-delete.png');
   await deleteButton.click();
 
   await expect(row).toHaveCount(0);
   expect(await page.contents.fileExists(NOTEBOOK)).toBe(false);
-  await page.screenshot({ path: '/tmp/shares-5-after.png' });
+  await snapshot(page, 'shares-5-after.png');
 });

@@ -24,12 +24,13 @@ from pathlib import Path
 
 import pytest
 import requests
+from helpers import REPO
 from live_server import LiveServer, free_port, stop_process
 from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.websocket import websocket_connect
 
 NGINX = "/usr/sbin/nginx"
-DOC = Path(__file__).parent.parent / "docs" / "platforms.md"
+DOC = REPO / "docs" / "platforms.md"
 PREFIX = "/session/"
 PLATFORM_COOKIE = "platform_session"
 OWNER_COOKIE = {PLATFORM_COOKIE: "good"}

@@ -1,14 +1,12 @@
-"""Share links: the REST contract, owner-only management, hashed storage, bad input,
-guest identities and the guests' own Lab workspaces."""
+"""Share links: the REST contract, owner-only management, hashed storage, bad input
+and guest identities (the guests' own Lab workspaces: test_workspaces.py)."""
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import hashlib
 import json
 import re
-from pathlib import Path
 
 import pytest
 from jupyter_server.auth.authorizer import Authorizer
@@ -16,7 +14,6 @@ from jupyter_server.auth.identity import PasswordIdentityProvider
 
 from capella_share.authorizer import PolicyAuthorizerMixin
 from capella_share.identity import GuestIdentityMixin
-from capella_share.routeguard import GUEST_WORKSPACES
 from capella_share.settings import LINKS_SETTING
 
 LINKS = ("api", "capella-share", "links")
@@ -292,8 +289,8 @@ async def test_a_guest_has_an_identity_of_its_own(level, fetch, make_link, guest
     assert first["display_name"] == "Grace Hopper"
     assert "link_id" not in first and "permission" not in first
     you = (await fetch("api", "capella-share", "session", headers=browser)).json()["you"]
-    assert you.pop("may")["manage"] is False  # what it may do: tests/test_info.py
-    you.pop("kernels")  # the kernels it may not connect to: tests/test_kernels_off.py
+    assert you.pop("may")["manage"] is False  # what it may do: tests/server/test_info.py
+    you.pop("kernels")  # the kernels it may not connect to: tests/server/test_kernels_off.py
     assert you == {
         "username": first["username"],
         "display_name": "Grace Hopper",
@@ -395,75 +392,6 @@ def _with_cookies(cookie_header: str, response) -> str:
         name, value = set_cookie.split(";", 1)[0].split("=", 1)
         jar[name] = value
     return "; ".join(f"{name}={value}" for name, value in jar.items())
-
-
-# -- Lab workspaces -------------------------------------------------------------------
-
-OWNER_LAYOUT = {"layout-restorer:data": {"main": {"current": "owner.ipynb"}}}
-
-
-async def _workspace(fetch, **auth):
-    response = await fetch("lab", "api", "workspaces", "default", **auth)
-    assert response.code == 200, response.body
-    return response.json()["data"]
-
-
-async def _save_workspace(fetch, data, **auth):
-    body = json.dumps({"data": data, "metadata": {"id": "default"}})
-    response = await fetch("lab", "api", "workspaces", "default", method="PUT", body=body, **auth)
-    assert response.code == 204, response.body
-
-
-async def test_guests_never_touch_the_owners_workspace(fetch, make_link, guest_login):
-    await _save_workspace(fetch, OWNER_LAYOUT)
-    _, view_token = await make_link("view")
-    _, full_token = await make_link("full")
-
-    assert await _workspace(fetch, token=view_token) == {}
-    await _save_workspace(fetch, {"guest": "view"}, token=view_token)
-    await _save_workspace(fetch, {"guest": "full"}, token=full_token)
-
-    assert await _workspace(fetch) == OWNER_LAYOUT
-    listing = (await fetch("lab", "api", "workspaces", token=view_token)).json()
-    assert "owner.ipynb" not in json.dumps(listing)
-
-    browser = await guest_login(full_token)
-    xsrf = re.search(r"_xsrf=([^;]+)", browser["Cookie"]).group(1)
-    writes = {**browser, "X-XSRFToken": xsrf}
-    await _save_workspace(fetch, {"guest": "full"}, headers=writes)
-    deleted = await fetch("lab", "api", "workspaces", "default", method="DELETE", headers=writes)
-    assert deleted.code == 204
-    assert await _workspace(fetch, headers=browser) == {}
-    assert await _workspace(fetch) == OWNER_LAYOUT
-
-
-async def test_a_links_guest_workspaces_go_when_the_link_ends(fetch, make_link, jp_serverapp):
-    model, token = await make_link("view")
-    _, other = await make_link("view")
-    await _save_workspace(fetch, {"guest": "gone"}, token=token)
-    await _save_workspace(fetch, {"guest": "kept"}, token=other)
-    (lab,) = jp_serverapp.extension_manager.extension_apps["jupyterlab"]
-    workspaces = Path(lab.workspaces_dir) / GUEST_WORKSPACES
-    folder = workspaces / f"guest-{model['id']}-api"
-    assert folder.is_dir()
-    assert (await fetch(*LINKS, model["id"], method="DELETE")).code == 204
-    for _ in range(50):
-        if not folder.exists():
-            break
-        await asyncio.sleep(0.05)
-    assert not folder.exists()
-    assert await _workspace(fetch, token=other) == {"guest": "kept"}
-
-
-async def test_a_guest_keeps_its_own_workspace(fetch, make_link, guest_login):
-    _, token = await make_link("view")
-    browser = await guest_login(token)
-    xsrf = re.search(r"_xsrf=([^;]+)", browser["Cookie"]).group(1)
-    layout = {"layout-restorer:data": {"main": {"current": "guest.ipynb"}}}
-    await _save_workspace(fetch, layout, headers={**browser, "X-XSRFToken": xsrf})
-    assert await _workspace(fetch, headers=browser) == layout
-    _, other = await make_link("view")
-    assert await _workspace(fetch, token=other) == {}
 
 
 async def test_logging_out_ends_a_guests_session(fetch, make_link, guest_login):

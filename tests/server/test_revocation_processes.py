@@ -33,7 +33,7 @@ async def _revoke(fetch, link_id: str) -> None:
 def interrupting(capella):
     """Kernels a revoked guest ran code in are kept and its running code is only
     interrupted (CapellaShareApp.restart_kernels_guests_ran = False); with the
-    default, they are restarted (tests/test_sandbox.py)."""
+    default, they are restarted (tests/server/test_sandbox.py)."""
     capella.restart_kernels_guests_ran = False
 
 

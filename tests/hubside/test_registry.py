@@ -23,7 +23,7 @@ import hypothesis
 import pytest
 import requests
 import schemathesis
-from helpers import until
+from helpers import REPO, until
 from hypothesis import strategies as st
 from live_hub import proxy_command
 from live_postgres import LivePostgres, missing_reason
@@ -55,7 +55,7 @@ from capella_share.hubside.registry.store import (
 from capella_share.shares import deletion
 
 pytestmark = pytest.mark.timeout(600)
-SPEC = Path(__file__).parent.parent / "docs" / "registry-openapi.yaml"
+SPEC = REPO / "docs" / "registry-openapi.yaml"
 BACKENDS = ("sqlite", "postgresql")
 needs_proxy = pytest.mark.skipif(
     proxy_command() is None, reason="configurable-http-proxy is missing"

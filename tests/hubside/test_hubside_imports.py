@@ -15,11 +15,11 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from helpers import REPO
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = REPO
 HUBSIDE = ROOT / "capella_share" / "hubside"
 
 #: What of capella-share the hub side may load besides its own subpackage: the

@@ -17,12 +17,11 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from helpers import YClient
+from helpers import REPO, YClient
 from live_server import LiveServer
 from tornado.httpclient import HTTPRequest
 from tornado.websocket import websocket_connect
 
-REPO = Path(__file__).parent.parent
 LINE = "# the guest's line"
 #: what the demo's server runs: the Lab with live collaboration
 EXTENSIONS = {

@@ -49,7 +49,7 @@ ACTIONS = ("write", "run", "terminals", "settings", "shutdown", "manage")
 @pytest.mark.parametrize(
     ("level", "allowed"),
     [
-        # every guest's Lab settings are its own (tests/test_guest_settings.py)
+        # every guest's Lab settings are its own (tests/server/test_guest_settings.py)
         ("view", {"settings"}),
         ("edit", {"write", "run", "settings"}),
         ("full", {"write", "run", "terminals", "settings"}),

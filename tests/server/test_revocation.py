@@ -92,7 +92,7 @@ class TestLoginCookies:
         response = await fetch("api", "contents", headers=browser)
         assert response.code == 403
         # the cookie opens nothing; it stays, so that the guest's pages say the
-        # link ended (tests/test_access_ended.py) rather than ask for a login
+        # link ended (tests/server/test_access_ended.py) rather than ask for a login
         page = await fetch("lab", headers=browser, follow_redirects=False)
         assert page.code in (302, 403)  # not the Lab
         assert b"jupyter-config-data" not in page.body

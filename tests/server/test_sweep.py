@@ -26,36 +26,40 @@ the parent, an encoded escape and a symbolic link leading out.
 from __future__ import annotations
 
 import hashlib
-import http.client
 import itertools
 import json
 import os
 import re
-import re._constants as sre_constants
-import re._parser as sre_parser
 import time
-import typing as t
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import requests
+from helpers import (
+    LEVELS,
+    OUTSIDE,
+    OUTSIDE_CONTENT,
+    PATH_ROUTES,
+    SCOPE_FILE,
+    SCOPE_FOLDER,
+    SCOPE_PROBES,
+    TESTS,
+    Footprint,
+    GuestCell,
+    Sweeper,
+    SweepResult,
+    grew,
+    paths_for,
+    shows_outside,
+    sweep,
+)
 from live_server import LiveServer
 
 from capella_share import policy
 
 pytestmark = pytest.mark.timeout(600)
 
-TESTS = Path(__file__).parent
-LEVELS = ("view", "edit", "full")
-READ_VERBS = ("GET", "HEAD")
-WRITE_VERBS = ("POST", "PUT", "PATCH", "DELETE")
-#: Values every path parameter is also tried with: missing, and junk.
-JUNK = ("", "x", "does-not-exist.txt", "%252e%252e", "%2e%2e%2fx", "..%5cx")
-#: At most this many paths per route (shaped values first), and per write verb.
-PATHS_PER_ROUTE = 5
-WRITE_PATHS_PER_ROUTE = 2
-NOT_JSON = b"{not json"
 
 SERVERS = {
     "lab at /": ("jupyterlab", "/"),
@@ -63,72 +67,6 @@ SERVERS = {
     "server at /": ("jupyter_server", "/"),
     "server at /user/alice/": ("jupyter_server", "/user/alice/"),
 }
-
-
-# -- paths from route patterns ---------------------------------------------------------
-def _char_allowed(items: list, char: str) -> bool:
-    """Whether ``char`` is in a regex character class (as ``re._parser`` parsed it)."""
-    code, negate, found = ord(char), False, False
-    for op, value in items:
-        if op is sre_constants.NEGATE:
-            negate = True
-        elif op is sre_constants.LITERAL:
-            found |= value == code
-        elif op is sre_constants.RANGE:
-            found |= value[0] <= code <= value[1]
-        elif op is sre_constants.CATEGORY:
-            found |= (
-                re.fullmatch(
-                    {
-                        sre_constants.CATEGORY_WORD: r"\w",
-                        sre_constants.CATEGORY_DIGIT: r"\d",
-                        sre_constants.CATEGORY_SPACE: r"\s",
-                    }.get(value, r"(?!)"),
-                    char,
-                )
-                is not None
-            )
-    return found != negate
-
-
-def _node_examples(op: t.Any, value: t.Any) -> list[str]:
-    if op is sre_constants.LITERAL:
-        return [chr(value)]
-    if op is sre_constants.NOT_LITERAL:
-        return ["y" if chr(value) == "x" else "x"]
-    if op is sre_constants.ANY:
-        return ["x"]
-    if op is sre_constants.IN:
-        return [next((c for c in "xa0-._~" if _char_allowed(value, c)), "x")]
-    if op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT):
-        low, _, sub = value
-        once = _examples(sub)
-        return ([""] if low == 0 else []) + [e * max(low, 1) for e in once]
-    if op is sre_constants.SUBPATTERN:
-        # a path parameter: its shaped values, then missing and junk ones
-        return [*_examples(value[-1]), *JUNK, *("/" + junk for junk in JUNK if junk)]
-    if op is sre_constants.BRANCH:
-        return [e for branch in value[1] for e in _examples(branch)]
-    return [""]  # anchors and the like
-
-
-def _examples(nodes: t.Any) -> list[str]:
-    results = [""]
-    for op, value in nodes:
-        results = [r + e for r in results for e in _node_examples(op, value)][:400]
-    return results
-
-
-def paths_for(pattern: str) -> list[str]:
-    """Request paths the route ``pattern`` matches: shaped values first, then junk."""
-    regex = re.compile(pattern)
-    paths: list[str] = []
-    for example in _examples(sre_parser.parse(pattern)):
-        path = example if example.startswith("/") else "/" + example
-        if regex.fullmatch(path) and path not in paths:
-            paths.append(path)
-    rest = paths[2:]
-    return paths[:2] + rest[:: max(1, len(rest) // (PATHS_PER_ROUTE - 2))][: PATHS_PER_ROUTE - 2]
 
 
 # -- the servers -------------------------------------------------------------------------
@@ -143,25 +81,6 @@ class Guest:
         return (
             {"Authorization": f"token {self.token}"} if by == "token" else {"Cookie": self.cookie}
         )
-
-
-class Sweeper:
-    """One kept-alive connection to a server on 127.0.0.1."""
-
-    def __init__(self, server: t.Any):
-        self.connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
-
-    def request(self, method: str, path: str, headers: dict, body: bytes | None = None):
-        """(status, headers, body); status 0 when the server closed the connection
-        without an answer (twice: a kept-alive connection may just have expired)."""
-        for _ in (1, 2):
-            try:
-                self.connection.request(method, path, body=body, headers=headers)
-                response = self.connection.getresponse()
-                return response.status, response.getheaders(), response.read()
-            except (http.client.HTTPException, ConnectionError):
-                self.connection.close()
-        return 0, [], b""
 
 
 def _tree(root: Path) -> dict[str, str]:
@@ -236,25 +155,6 @@ def _secrets(server: LiveServer, guests: list[Guest]) -> dict[str, bytes]:
     return found
 
 
-def _route_of(routes: list[dict], path: str) -> dict:
-    """The route tornado serves ``path`` with: the first whose pattern matches."""
-    return next(r for r in routes if re.match(r["pattern"], path))
-
-
-@dataclass
-class SweepResult:
-    requests: int = 0
-    refused: int = 0
-    ok: int = 0
-    problems: list[str] = field(default_factory=list)
-    upstream_errors: set[str] = field(default_factory=set)
-    #: route handler -> (memory, disk) the server grew by while it was swept, in bytes
-    growth: dict[str, tuple[int, int]] = field(default_factory=dict)
-
-
-Footprint = t.Callable[[], tuple[int, int]]
-
-
 #: The activity trail's folder (in the data folder): it grows with what guests do,
 #: by design; test_every_route_as_every_guest bounds each of its records instead.
 TRAIL = "activity"
@@ -284,121 +184,6 @@ def footprint(server: LiveServer) -> Footprint:
     return measure
 
 
-def _grew(before: tuple[int, int], after: tuple[int, int]) -> tuple[int, int]:
-    return after[0] - before[0], after[1] - before[1]
-
-
-#: Scoped guests' share, and the file beside it whose name and content they must
-#: never see.
-SCOPE_FOLDER, SCOPE_FILE, OUTSIDE = "project", "project/inside.ipynb", "outside-the-scope.txt"
-#: Where a scoped guest's contents paths point: (what, path, whether a guest of
-#: the folder scope may read it, of the file scope).
-SCOPE_PROBES = (
-    ("inside", SCOPE_FILE, True, True),
-    ("the scope", SCOPE_FOLDER, True, True),  # the file scope's folder: the way down
-    ("a sibling", OUTSIDE, False, False),
-    ("the parent", "", True, True),
-    ("an escape", "project/%2e%2e/" + OUTSIDE, False, False),
-    ("a link out", "project/link-out/" + OUTSIDE, False, False),
-)
-#: Routes taking a contents path, as URL templates.
-PATH_ROUTES = (
-    "/api/contents/{}",
-    "/api/contents/{}/checkpoints",
-    "/files/{}",
-    "/view/{}",
-    "/nbconvert/html/{}",
-    "/api/collaboration/session/{}",
-)
-
-#: What the file outside the scope holds.
-OUTSIDE_CONTENT = "what no scoped guest may read"
-
-GuestCell = tuple  # (level, headers) or (level, headers, scope)
-
-
-def _shows_outside(status: int, content: bytes) -> bool:
-    """Whether an answer to a scoped guest holds the file outside its scope, or
-    names it in something served (a refusal may repeat the path it was asked)."""
-    return OUTSIDE_CONTENT.encode() in content or (
-        200 <= status < 300 and OUTSIDE.encode() in content
-    )
-
-
-def sweep(
-    sweeper: Sweeper,
-    routes: list[dict],
-    guests: dict[str, GuestCell],
-    secrets: dict[str, bytes],
-    owner: dict[str, str],
-    measure: Footprint | None = None,
-) -> SweepResult:
-    """Request every route's paths with every verb as each guest; ``guests`` maps a
-    name ("view by token") to (level, headers) or (level, headers, scope). What
-    must hold is in the module's docstring; every breach is a line of the result's
-    ``problems``. With ``measure``, what the server grew by is recorded per route."""
-    result = SweepResult()
-    for route in routes:
-        before = measure() if measure else (0, 0)
-        _sweep_route(sweeper, routes, route, guests, secrets, owner, result)
-        if measure:
-            grown = _grew(before, measure())
-            old = result.growth.get(route["handler"], (0, 0))
-            result.growth[route["handler"]] = (old[0] + grown[0], old[1] + grown[1])
-    return result
-
-
-def _sweep_route(
-    sweeper: Sweeper,
-    routes: list[dict],
-    route: dict,
-    guests: dict[str, GuestCell],
-    secrets: dict[str, bytes],
-    owner: dict[str, str],
-    result: SweepResult,
-) -> None:
-    for index, path in enumerate(paths_for(route["pattern"])):
-        served_by = _route_of(routes, path)
-        verbs = READ_VERBS + (WRITE_VERBS if index < WRITE_PATHS_PER_ROUTE else ())
-        for verb, (name, cell_guest) in itertools.product(verbs, guests.items()):
-            level, headers, *rest = cell_guest
-            scope = rest[0] if rest else ""
-            body = NOT_JSON if verb in WRITE_VERBS else None
-            status, got_headers, content = sweeper.request(verb, path, headers, body)
-            if status in (502, 503, 504):  # a proxy in front that lost the server once
-                time.sleep(0.2)
-                status, got_headers, content = sweeper.request(verb, path, headers, body)
-            result.requests += 1
-            result.ok += 200 <= status < 300
-            cell = f"{verb} {path} as {name} -> {status}"
-            text = content + b"\n".join(
-                f"{k}: {v}".encode("latin-1", "replace") for k, v in got_headers
-            )
-            result.problems += [f"{cell}: carries {s}" for s, v in secrets.items() if v in text]
-            if scope and _shows_outside(status, content):
-                result.problems.append(f"{cell}: names or holds {OUTSIDE}, outside {scope!r}")
-            if b"Traceback (most recent call last)" in content:
-                result.problems.append(f"{cell}: a stack trace")
-            if status >= 500 or status == 0:
-                # ours must never fail; an upstream handler that fails the same
-                # way for the owner is upstream's (and reported)
-                if served_by["handler"].startswith("capella_share") or (
-                    0 < sweeper.request(verb, path, owner, body)[0] < 500
-                ):
-                    result.problems.append(f"{cell}: server error {content[:200]!r}")
-                result.upstream_errors.add(f"{verb} {served_by['handler']}")
-            resource = served_by["resource"]
-            action = policy.method_action(verb, served_by["handler"])
-            principal = policy.Principal(policy.Level(level), scope=scope)
-            closed = scope and not policy.honours_scope(served_by["handler"])
-            if resource is None or not policy.allows(principal, action, resource) or closed:
-                result.refused += 1
-                if status not in (0, 403, 405):
-                    result.problems.append(
-                        f"{cell}: {served_by['handler']} ({resource}) must refuse"
-                    )
-
-
 def probe_scopes(
     sweeper: Sweeper,
     routes: list[dict],
@@ -424,7 +209,7 @@ def probe_scopes(
         status, _, content = sweeper.request(verb, url, headers, body)
         result.requests += 1
         cell = f"{verb} {url} ({what}) as {name} -> {status}"
-        if _shows_outside(status, content):
+        if shows_outside(status, content):
             result.problems.append(f"{cell}: names or holds {OUTSIDE}")
         if not may and 200 <= status < 300:
             result.problems.append(f"{cell}: outside {scope!r}, yet served")
@@ -469,7 +254,7 @@ def repeat(
             path = paths[-1] + f"{i}-" + "n" * 200
             for verb in verbs:
                 sweeper.request(verb, path, headers, None if verb == "GET" else body)
-        grown[route["handler"]] = _grew(before, measure())
+        grown[route["handler"]] = grew(before, measure())
     return grown
 
 

@@ -12,7 +12,7 @@ import subprocess
 import time
 from pathlib import Path
 
-REPO = Path(__file__).parent.parent
+from helpers import REPO
 
 
 def _clone(tmp_path: Path) -> Path:

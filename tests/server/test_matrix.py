@@ -23,7 +23,7 @@ OWNER_ONLY = frozenset({OWNER})
 
 #: (resource, action) -> the levels allowed, from DESIGN.md "The one policy table".
 #: Lab workspaces and settings are allowed for every guest because each guest only
-#: ever reaches a space of its own (test_links checks that the owner's layout is
+#: ever reaches a space of its own (test_workspaces checks that the owner's layout is
 #: never touched, test_guest_settings the owner's settings).
 EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("contents", "read"): EVERYONE,

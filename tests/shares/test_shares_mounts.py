@@ -20,6 +20,7 @@ import typing as t
 from pathlib import Path
 
 import pytest
+from helpers import until_blocking
 from live_server import LiveServer
 from tornado import web
 from traitlets import TraitError
@@ -256,40 +257,6 @@ def test_this_process_table_is_read(tree):
     assert any(mount.mount_point == "/" for mount in visible_mounts(mounts))
 
 
-def per_call(action: t.Callable[[], t.Any], rounds: int) -> float:
-    """Seconds one ``action()`` takes, on average."""
-    started = time.perf_counter()
-    for _ in range(rounds):
-        action()
-    return (time.perf_counter() - started) / rounds
-
-
-def test_cost_of_reading_a_table_of_200_mounts(provider_for, tree, report):
-    shared = tree / "shared"
-    lines = [line(1, 0, "/"), line(2, 1, str(shared))]
-    for index in range(200):
-        (shared / f"p{index:03}").mkdir()
-        lines.append(line(100 + index, 2, f"{shared}/p{index:03}", "ro" if index % 2 else "rw"))
-    provider = provider_for(lines)
-    assert len(provider.load()) == 200
-    load = per_call(provider.load, 50)
-    provider.refresh(force=True)
-    guard = per_call(lambda: provider.is_read_only("shared/p199/sub/file.txt"), 1000)
-    # the kernel's table: a change is noticed by poll(), without reading it
-    live = MountShareProvider(root_dir=str(tree), shares_root=str(shared))
-    try:
-        live.refresh(force=True)
-        poll = per_call(live.source_changed, 10000)
-    finally:
-        live.close()
-    report(
-        "mounted shares: cost",
-        f"200 mounts: reading + parsing the table into shares {load * 1e3:.2f} ms, done only "
-        f"when the kernel says it changed (that check: {poll * 1e6:.1f} µs, at most once a "
-        f"second); is a path read-only: {guard * 1e6:.1f} µs",
-    )
-
-
 class TestInTheServer:
     """Chosen by configuration alone; the platform's shares root is not made here."""
 
@@ -442,15 +409,6 @@ def files_in(folder: Path) -> dict[str, bytes]:
     }
 
 
-def wait_for(check: t.Callable[[], bool], timeout: float = 5.0) -> float:
-    """Seconds until ``check()`` held; fails after ``timeout``."""
-    started = time.monotonic()
-    while not check():
-        assert time.monotonic() - started < timeout, "not within the time allowed"
-        time.sleep(0.05)
-    return time.monotonic() - started
-
-
 @pytest.fixture(scope="module")
 def mounted(tmp_path_factory):
     """``shared/alpha`` read-write, ``shared/beta`` read-only (both shares), and
@@ -498,7 +456,7 @@ def test_the_mounts_are_the_shares(mounted):
     assert (beta["permission"], beta["filesystem_read_only"]) == ("read-only", True)
     assert (alpha["permission"], alpha["filesystem_read_only"]) == ("read-write", False)
     # the server sees the volumes' files; this process (another namespace) does not
-    wait_for(lambda: mounted.shares()["shared/beta"]["files"] == 1)
+    until_blocking(lambda: mounted.shares()["shared/beta"]["files"] == 1, 5)
     assert not any((mounted.root / "shared" / "beta").iterdir())
 
 
@@ -652,7 +610,7 @@ def test_mounts_come_and_go_without_a_restart(tmp_path, report):
         assert server.put("shared/beta/x.txt").status_code == 403
 
         server.inside("umount", str(shared / "beta"))
-        gone = wait_for(lambda: "shared/beta" not in server.shares())
+        gone = until_blocking(lambda: "shared/beta" not in server.shares(), 5)
         assert set(server.shares()) == {"shared/alpha"}
         # the folder left behind is a plain folder of the server's root again
         assert server.put("shared/beta/x.txt").status_code == 201
@@ -660,7 +618,7 @@ def test_mounts_come_and_go_without_a_restart(tmp_path, report):
 
         server.inside("mount", "--bind", str(volumes / "gamma"), str(shared / "gamma"))
         server.inside("mount", "-o", "remount,bind,ro", str(shared / "gamma"))
-        came = wait_for(lambda: "shared/gamma" in server.shares())
+        came = until_blocking(lambda: "shared/gamma" in server.shares(), 5)
         assert server.shares()["shared/gamma"]["permission"] == "read-only"
         refused = server.put("shared/gamma/x.txt")
         assert refused.status_code == 403 and "'shared/gamma'" in refused.json()["message"]
@@ -700,7 +658,7 @@ done
         first = time.perf_counter() - started
         assert len(shares) == 200
         assert sum(s["permission"] == "read-only" for s in shares.values()) == 100
-        wait_for(lambda: all(s["files"] == 5 for s in server.shares().values()), 15)
+        until_blocking(lambda: all(s["files"] == 5 for s in server.shares().values()), 15)
         warm = []
         for _ in range(10):
             started = time.perf_counter()

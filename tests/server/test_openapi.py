@@ -18,12 +18,12 @@ from __future__ import annotations
 import collections
 import re
 import typing as t
-from pathlib import Path
 
 import hypothesis
 import pytest
 import requests
 import schemathesis
+from helpers import REPO
 from hypothesis import strategies as st
 from live_server import LiveServer
 from schemathesis import GenerationMode
@@ -40,7 +40,7 @@ from capella_share.handlers import default_handlers
 from capella_share.hub_handlers import hub_handlers
 from capella_share.shares.handlers import shares_handlers
 
-SPEC = Path(__file__).parent.parent / "docs" / "openapi.yaml"
+SPEC = REPO / "docs" / "openapi.yaml"
 BASE = "/api/capella-share"
 CHECKS = [
     not_a_server_error,
@@ -68,7 +68,7 @@ EXAMPLES = {
     "DELETE /shares/{project}/{model}": (35, 20),
     "GET /shares/{project}/{model}/archive": (25, 15),
     # hub grants: answered 404 off a hub (the owner) or 403 (guests) here;
-    # tests/test_hub.py uses them under a real hub
+    # tests/server/test_hub.py uses them under a real hub
     "GET /grants": (4, 0),
     "POST /grants": (25, 15),
     "DELETE /grants/{id}": (10, 5),

@@ -8,7 +8,9 @@ import fnmatch
 import typing as t
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parent.parent / "capella_share"
+from helpers import REPO
+
+PACKAGE = REPO / "capella_share"
 
 
 def _module_name(path: Path) -> str:
