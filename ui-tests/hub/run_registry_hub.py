@@ -19,10 +19,10 @@ import requests
 TESTS = Path(__file__).resolve().parents[2] / "tests"
 sys.path.insert(0, str(TESTS))
 
+from hubside.test_platform_shares import HOOK_CONFIG, SHARE, Lab  # noqa: E402
 from live_hub import PASSWORD  # noqa: E402
 from live_registry import LiveRegistryHub  # noqa: E402
 from quiet import quiet_lab  # noqa: E402
-from test_platform_shares import HOOK_CONFIG, SHARE, Lab  # noqa: E402
 
 NOTEBOOK = "brew.ipynb"
 
