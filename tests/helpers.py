@@ -340,17 +340,24 @@ class KernelClient:
         self.v1 = v1
         self.session = uuid.uuid4().hex
         self.seen: list[dict] = []
+        self.ready = False
+
+    async def wait_ready(self, timeout: float = 20) -> None:
+        """Wait until the kernel's messages reach this socket, as a Lab does: ask
+        for the kernel's info until its status comes back on iopub (a server may
+        still be subscribing to iopub when the socket opens, and what the kernel
+        publishes meanwhile is lost)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while not self.ready:
+            msg_id = self._send("kernel_info_request", {})
+            try:
+                await self.status(msg_id, "idle", timeout=1)
+                self.ready = True
+            except asyncio.TimeoutError:
+                if asyncio.get_running_loop().time() > deadline:
+                    raise
 
     def execute(self, code: str, msg_id: str | None = None, metadata: dict | None = None) -> str:
-        msg_id = msg_id or uuid.uuid4().hex
-        header = {
-            "msg_id": msg_id,
-            "msg_type": "execute_request",
-            "username": "test",
-            "session": self.session,
-            "date": "2025-01-01T00:00:00Z",
-            "version": "5.3",
-        }
         content = {
             "code": code,
             "silent": False,
@@ -358,6 +365,24 @@ class KernelClient:
             "user_expressions": {},
             "allow_stdin": False,
             "stop_on_error": True,
+        }
+        return self._send("execute_request", content, msg_id, metadata)
+
+    def _send(
+        self,
+        msg_type: str,
+        content: dict,
+        msg_id: str | None = None,
+        metadata: dict | None = None,
+    ) -> str:
+        msg_id = msg_id or uuid.uuid4().hex
+        header = {
+            "msg_id": msg_id,
+            "msg_type": msg_type,
+            "username": "test",
+            "session": self.session,
+            "date": "2025-01-01T00:00:00Z",
+            "version": "5.3",
         }
         if self.v1:
             parts = [json.dumps(part).encode() for part in (header, {}, metadata or {}, content)]
@@ -417,6 +442,7 @@ class KernelClient:
 
     async def run(self, code: str, metadata: dict | None = None) -> str:
         """Execute ``code`` to its end; return what it printed."""
+        await self.wait_ready()
         msg_id = self.execute(code, metadata=metadata)
         await self.status(msg_id, "idle")
         return "".join(
@@ -427,6 +453,7 @@ class KernelClient:
 
     async def start(self, code: str) -> str:
         """Send ``code`` and return once the kernel runs it."""
+        await self.wait_ready()
         msg_id = self.execute(code)
         await self.status(msg_id, "busy")
         return msg_id

@@ -596,8 +596,12 @@ async def test_a_server_sends_its_trail_and_the_registry_keeps_it_per_project(
         return await asyncio.to_thread(hub.registry, "GET", path, user)
 
     async def kept() -> bool:
+        # both writes are sent, maybe in two batches: wait for the later one too
         page = (await registry(f"activity?project={slug}", "bob")).json()
-        return any(r.get("path") == f"{share['path']}/notes.txt" for r in page["records"])
+        mine = (await registry("activity?server=bob/shipping&limit=1000", "bob")).json()
+        return any(r.get("path") == f"{share['path']}/notes.txt" for r in page["records"]) and any(
+            r.get("path") == "outside.txt" for r in mine["records"]
+        )
 
     await until(kept, timeout=20)
     project = (await registry(f"activity?project={slug}", "bob")).json()["records"]
