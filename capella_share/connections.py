@@ -10,7 +10,7 @@ from datetime import datetime
 from tornado.websocket import WebSocketHandler
 from traitlets.config import LoggingConfigurable
 
-from .links import LinkManager, ShareLink, isoformat, utcnow
+from .links import Access, LinkManager, isoformat, utcnow
 
 #: Websocket close codes sent when access ends (application range 4000-4999).
 CLOSE_CODES = {"revoked": 4001, "expired": 4002, "removed": 4003}
@@ -71,7 +71,7 @@ class ConnectionManager(LoggingConfigurable):
     def open_count(self, link_id: str) -> int:
         return sum(1 for handler in list(self._sockets.get(link_id, {})) if is_open(handler))
 
-    def close_link(self, link: ShareLink, reason: str) -> dict[str, int]:
+    def close_link(self, link: Access, reason: str) -> dict[str, int]:
         """Close every websocket of the link's guests; how many (for the trail)."""
         sockets: MutableMapping[WebSocketHandler, _Socket] = self._sockets.pop(link.id, {})
         code, message = CLOSE_CODES.get(reason, 4001), CLOSE_REASONS.get(reason)

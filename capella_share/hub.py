@@ -24,7 +24,7 @@ from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 from traitlets import Enum, Float
 from traitlets.config import LoggingConfigurable
 
-from .links import LinkManager, ShareLink, isoformat
+from .links import HubGrant, LinkManager, isoformat
 from .policy import LINK_PERMISSIONS, Level
 from .poller import Poller
 
@@ -135,7 +135,7 @@ class HubGrants(LoggingConfigurable):
     def is_owner(self, hub_user: dict[str, t.Any]) -> bool:
         return hub_user.get("kind", "user") == "user" and hub_user.get("name") == self.owner
 
-    def grant_for(self, hub_user: dict[str, t.Any]) -> ShareLink | None:
+    def grant_for(self, hub_user: dict[str, t.Any]) -> HubGrant | None:
         """The highest grant covering this hub user (by name or group), or None."""
         names = {f"user:{hub_user.get('name')}"}
         names |= {f"group:{group}" for group in hub_user.get("groups") or []}
@@ -207,7 +207,7 @@ class HubGrants(LoggingConfigurable):
             self.log.error("capella-share: hub users cannot be given access: %s.", problem)
         self.problem = problem
 
-    async def grant(self, kind: str, name: str, permission: str, scope: str = "") -> ShareLink:
+    async def grant(self, kind: str, name: str, permission: str, scope: str = "") -> HubGrant:
         """Share this server (or only the folder or file ``scope``) with a hub user or
         group at ``permission``."""
         target = f"{kind}:{name}"
@@ -231,7 +231,7 @@ class HubGrants(LoggingConfigurable):
         self._keep_scope(target, scope)
         return self.links.create_grant(permission, target, scope)
 
-    async def revoke(self, grant: ShareLink) -> None:
+    async def revoke(self, grant: HubGrant) -> None:
         """Revoke at once here, then at the hub."""
         kind, _, name = grant.grantee.partition(":")
         self.links.revoke(grant.id)
@@ -259,7 +259,7 @@ class HubGrants(LoggingConfigurable):
             found[kind] = [item["name"] for item in items if item.get("name") != self.owner]
         return found
 
-    def model(self, grant: ShareLink, connections: list[dict[str, str | None]]) -> dict[str, t.Any]:
+    def model(self, grant: HubGrant, connections: list[dict[str, str | None]]) -> dict[str, t.Any]:
         kind, _, name = grant.grantee.partition(":")
         return {
             "id": grant.id,

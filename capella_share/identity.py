@@ -20,11 +20,11 @@ from .policy import OWNER, Level, Principal
 if t.TYPE_CHECKING:
     from .connections import ConnectionManager
     from .hub import HubGrants
-    from .links import LinkManager, ShareLink
+    from .links import LinkManager
 
 from . import gate, upstream
 from .credentials import GUEST_COOKIE_SUFFIX, bears_link_credentials
-from .links import looks_like_link_token, utcnow
+from .links import ShareLink, looks_like_link_token, utcnow
 from .principal import set_principal
 from .proxy_headers import original_uri_token
 from .request_marks import (
@@ -326,7 +326,7 @@ class GuestIdentityMixin:
             username, display = str(data["username"]), str(data["name"])
         except (ValueError, KeyError, TypeError):
             link = None
-        if link is None or link.grantee or not username.startswith(f"guest-{link.id}-"):
+        if not isinstance(link, ShareLink) or not username.startswith(f"guest-{link.id}-"):
             # revoked, expired, or from before a restart: refused. The cookie is
             # kept (it opens nothing) so that each page the guest reloads says
             # the link ended, instead of asking for the server's token; unless

@@ -35,24 +35,22 @@ def looks_like_link_token(token: str | None) -> bool:
     return token is not None and token.startswith(TOKEN_PREFIX)
 
 
-@dataclass
-class ShareLink:
-    """One share link. Only the SHA-256 of its token is kept."""
+@dataclass(kw_only=True)
+class Access:
+    """What a session gives its guests: a share link or a hub grant. Both end
+    the same way (revoked, expired, or what they share deleted), and ending one
+    ends what its guests have open."""
 
     id: str
     permission: str
     label: str
     created: datetime
-    expires_at: datetime | None
-    token_hash: bytes = field(repr=False)
+    expires_at: datetime | None = None
+    #: where the guest lands (a contents path); "" for the root or the scope
     path: str = ""
-    #: the one folder or file the link shares (a contents path); "" for the
-    #: whole session
+    #: the one folder or file it shares (a contents path); "" for the whole session
     scope: str = ""
     last_used: datetime | None = None
-    #: For a grant to hub users rather than a link: "user:<name>" or "group:<name>".
-    #: A grant has no token; its holders are recognised by the hub.
-    grantee: str = ""
 
     @property
     def level(self) -> Level:
@@ -75,16 +73,31 @@ class ShareLink:
         }
 
 
+@dataclass(kw_only=True)
+class ShareLink(Access):
+    """One share link: whoever holds its token. Only the token's SHA-256 is kept."""
+
+    token_hash: bytes = field(repr=False)
+
+
+@dataclass(kw_only=True)
+class HubGrant(Access):
+    """Access given to a hub user or group, whom the hub recognises: no token."""
+
+    #: "user:<name>" or "group:<name>"
+    grantee: str
+
+
 #: Called with (link, reason) when a link ends; reason is "revoked", "expired" or
 #: "removed" (what the link shared was deleted).
 #: It may return what it ended ({"sockets": 2}), for those told after.
-EndListener = Callable[[ShareLink, str], "dict[str, t.Any] | None"]
+EndListener = Callable[[Access, str], "dict[str, t.Any] | None"]
 #: Called with (link, reason, who ended it, what ending it ended) once every
 #: EndListener has run. Who: "owner", "hub" (a hub share gone), "server" (the
 #: server stopping), "" (it expired).
-EndedListener = Callable[[ShareLink, str, str, "dict[str, t.Any]"], None]
+EndedListener = Callable[[Access, str, str, "dict[str, t.Any]"], None]
 #: Called with each link or grant made.
-CreateListener = Callable[[ShareLink], None]
+CreateListener = Callable[[Access], None]
 
 #: How a link ended, for its guests' pages: "revoked", "expired", "removed", or
 #: "unknown" (a link this server does not know: from before a restart, or forged).
@@ -102,7 +115,7 @@ class LinkManager(LoggingConfigurable):
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
-        self._links: dict[str, ShareLink] = {}
+        self._links: dict[str, Access] = {}
         self._timers: dict[str, object] = {}
         self._listeners: list[EndListener] = []
         #: link id -> (how it ended, its token's hash), oldest first
@@ -115,21 +128,23 @@ class LinkManager(LoggingConfigurable):
     def list_links(self) -> list[ShareLink]:
         """The active links (not the hub grants)."""
         self._drop_expired()
-        links = [link for link in self._links.values() if not link.grantee]
+        links = [link for link in self._links.values() if isinstance(link, ShareLink)]
         return sorted(links, key=lambda link: link.created)
 
-    def grants(self) -> list[ShareLink]:
+    def grants(self) -> list[HubGrant]:
         """The active grants to hub users and groups."""
         return sorted(
-            (link for link in self._links.values() if link.grantee), key=lambda g: g.created
+            (grant for grant in self._links.values() if isinstance(grant, HubGrant)),
+            key=lambda grant: grant.created,
         )
 
     def active_count(self) -> int:
         """How many links are active (expired ones are ended first)."""
         return len(self.list_links())
 
-    def get(self, link_id: str) -> ShareLink | None:
-        """The active link with this id, or None (unknown, revoked or expired)."""
+    def get(self, link_id: str) -> Access | None:
+        """The active link or grant with this id, or None (unknown, revoked or
+        expired)."""
         link = self._links.get(link_id)
         if link is None:
             return None
@@ -144,8 +159,8 @@ class LinkManager(LoggingConfigurable):
         if not match:
             return None
         link = self.get(match.group(1))
-        if link is None or link.grantee:
-            return None  # a grant to hub users has no token
+        if not isinstance(link, ShareLink):
+            return None  # none, or a grant to hub users: it has no token
         if not hmac.compare_digest(_digest(token), link.token_hash):
             return None
         link.last_used = utcnow()
@@ -203,7 +218,7 @@ class LinkManager(LoggingConfigurable):
         self._created(link)
         return link, token
 
-    def create_grant(self, permission: str, grantee: str, scope: str = "") -> ShareLink:
+    def create_grant(self, permission: str, grantee: str, scope: str = "") -> HubGrant:
         """Record a grant of ``permission`` to a hub user or group (``user:<name>``,
         ``group:<name>``). Ending it ends what its holders have open, as for a link."""
         if permission not in LINK_PERMISSIONS:
@@ -212,13 +227,11 @@ class LinkManager(LoggingConfigurable):
         while link_id in self._links:
             link_id = new_link_id()
         kind, _, name = grantee.partition(":")
-        grant = ShareLink(
+        grant = HubGrant(
             id=link_id,
             permission=permission,
             label=name,
             created=utcnow(),
-            expires_at=None,
-            token_hash=b"",
             grantee=grantee,
             scope=scope,
         )
@@ -295,20 +308,20 @@ class LinkManager(LoggingConfigurable):
         for link in [link for link in self._links.values() if link.expired(now)]:
             self._end(link, "expired")
 
-    def _created(self, link: ShareLink) -> None:
+    def _created(self, link: Access) -> None:
         for listener in self._create_listeners:
             try:
                 listener(link)
             except Exception:
                 self.log.exception("capella-share: error while making link %s", link.id)
 
-    def _end(self, link: ShareLink, reason: str, by: str = "") -> None:
+    def _end(self, link: Access, reason: str, by: str = "") -> None:
         if self._links.pop(link.id, None) is None:
             return
         timer = self._timers.pop(link.id, None)
         if timer is not None:
             IOLoop.current().remove_timeout(timer)
-        if not link.grantee:
+        if isinstance(link, ShareLink):
             self._ended[link.id] = (reason, link.token_hash)
             while len(self._ended) > REMEMBER_ENDED:
                 del self._ended[next(iter(self._ended))]

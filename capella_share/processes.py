@@ -49,7 +49,7 @@ from . import policy, scope, upstream
 from .activity.manager import code_summary
 from .connections import is_open
 from .identity import principal_of
-from .links import LinkManager, ShareLink
+from .links import Access, LinkManager
 from .policy import Principal
 from .principal import current_principal, principal_or_nobody
 from .sandbox import ConfinedKernelManagerMixin, Sandbox
@@ -133,7 +133,7 @@ class ProcessManager(LoggingConfigurable):
         #: link id -> the kernels its guests sent code to
         self._ran: dict[str, set[str]] = {}
         #: callbacks told of a kernel restarted because a link ended: (kernel id, link)
-        self._on_restarted: list[t.Callable[[str, ShareLink], None]] = []
+        self._on_restarted: list[t.Callable[[str, Access], None]] = []
         #: the activity trail, told what guests start and run (None: nothing is recorded)
         self.activity: ActivityTrail | None = None
         links.on_end(self.end_link)
@@ -197,7 +197,7 @@ class ProcessManager(LoggingConfigurable):
         )
         return {"refused": None, "off": off, "ask": ask}
 
-    def on_restarted(self, callback: t.Callable[[str, ShareLink], None]) -> None:
+    def on_restarted(self, callback: t.Callable[[str, Access], None]) -> None:
         self._on_restarted.append(callback)
 
     # -- what guests start ------------------------------------------------------------
@@ -339,7 +339,7 @@ class ProcessManager(LoggingConfigurable):
             stream.close()
 
     # -- a link ends ----------------------------------------------------------------------
-    def end_link(self, link: ShareLink, reason: str) -> dict[str, t.Any]:
+    def end_link(self, link: Access, reason: str) -> dict[str, t.Any]:
         """End what the link's guests started; say what (for the trail)."""
         self._forget_gone_kernels()
         terminals = self._end_terminals(link.id)
@@ -437,7 +437,7 @@ class ProcessManager(LoggingConfigurable):
         # at once: a revoked guest's code gets no clean-up time to run in
         await ensure_async(self.kernel_manager.shutdown_kernel(kernel_id, now=True))
 
-    async def _restart(self, kernel_id: str, link: ShareLink) -> None:
+    async def _restart(self, kernel_id: str, link: Access) -> None:
         self.log.info(
             "capella-share: restarting kernel %s: a guest of ended link %s ran code in it",
             kernel_id,

@@ -37,12 +37,13 @@ from tornado.ioloop import IOLoop
 from traitlets import Int
 from traitlets.config import LoggingConfigurable
 
+from ..links import HubGrant
 from ..policy import Principal
 from .trail import TrailError, TrailWriter, iso_ms, records_backwards, stored_backwards
 
 if t.TYPE_CHECKING:
     from ..gate import GuestGate
-    from ..links import LinkManager, ShareLink
+    from ..links import Access, LinkManager
     from ..redact import SecretRedactor
 
 #: The gate's key for "the trail cannot be written".
@@ -360,7 +361,7 @@ class ActivityTrail(LoggingConfigurable):
             "guest.arrived",
             self.actor(principal, name),
             label=(link.label or None) if link is not None else None,
-            grantee=(link.grantee or None) if link is not None else None,
+            grantee=link.grantee if isinstance(link, HubGrant) else None,
             address=address or None,
         )
 
@@ -436,10 +437,10 @@ class ActivityTrail(LoggingConfigurable):
             window.suppressed = 0
 
     # -- links -----------------------------------------------------------------------------
-    def link_created(self, link: ShareLink) -> None:
+    def link_created(self, link: Access) -> None:
         fields: Record = {"link": link.id, "permission": link.permission}
         fields["scope"] = link.scope or None
-        if link.grantee:
+        if isinstance(link, HubGrant):
             self.record("grant.create", {"level": "owner"}, **fields, grantee=link.grantee)
             return
         self.record(
@@ -451,16 +452,17 @@ class ActivityTrail(LoggingConfigurable):
             expires_at=iso_ms(link.expires_at) if link.expires_at else None,
         )
 
-    def link_ended(self, link: ShareLink, reason: str, by: str, ended: Record) -> None:
+    def link_ended(self, link: Access, reason: str, by: str, ended: Record) -> None:
         """A link ended: what ending it ended, then each of its guests' departure."""
         actor = {"level": "owner"} if by == "owner" else {}
+        grantee = link.grantee if isinstance(link, HubGrant) else None
         self.record(
-            "grant.end" if link.grantee else "link.end",
+            "grant.end" if grantee else "link.end",
             actor,
             link=link.id,
             reason=reason,
             by=by or None,
-            grantee=link.grantee or None,
+            grantee=grantee,
             ended=ended or None,
         )
         for key in [key for key in self._refusals if key[0] == link.id]:
