@@ -20,7 +20,7 @@ from .connections import ConnectionManager
 from .events import activity_emitter, emit_kernel_restarted
 from .events import register as register_events
 from .gate import GATE_SETTING, GuestGate
-from .hub import HubGrants
+from .grants import HubGrants
 from .identity import GuestIdentityMixin, principal_of
 from .links import LinkManager
 from .processes import GuestKernelsMixin, GuestTerminalsMixin, ProcessManager
@@ -461,14 +461,14 @@ class CapellaShareApp(ExtensionApp):
 
     def initialize_handlers(self) -> None:
         from .activity.handlers import activity_handlers
+        from .grant_handlers import grant_handlers
         from .handlers import default_handlers
-        from .hub_handlers import hub_handlers
         from .shares.handlers import shares_handlers
 
         self.handlers.extend(default_handlers())
         self.handlers.extend(activity_handlers())
         self.handlers.extend(shares_handlers())
-        self.handlers.extend(hub_handlers())
+        self.handlers.extend(grant_handlers())
         # Extensions that load after this one (JupyterLab's) add their routes later:
         # classify again once every extension has loaded. A route added later still
         # is never vetted, and the identity provider recognises no guest on it.

@@ -19,7 +19,7 @@ from .policy import OWNER, Level, Principal
 
 if t.TYPE_CHECKING:
     from .connections import ConnectionManager
-    from .hub import HubGrants
+    from .grants import HubGrants
     from .links import LinkManager
 
 from . import gate, upstream

@@ -226,9 +226,9 @@ ROUTES: dict[str, str] = {
     "capella_share.handlers.UntrustedHandler": "capella-share:links",
     # what guests did: the owner's to read
     "capella_share.activity.handlers.ActivityHandler": "capella-share:links",
-    "capella_share.hub_handlers.GrantsHandler": "capella-share:links",
-    "capella_share.hub_handlers.GrantHandler": "capella-share:links",
-    "capella_share.hub_handlers.DirectoryHandler": "capella-share:links",
+    "capella_share.grant_handlers.GrantsHandler": "capella-share:links",
+    "capella_share.grant_handlers.GrantHandler": "capella-share:links",
+    "capella_share.grant_handlers.DirectoryHandler": "capella-share:links",
     "capella_share.shares.handlers.SharesHandler": "capella-share:shares",
     "capella_share.shares.handlers.ShareHandler": "capella-share:shares",
     "capella_share.shares.handlers.ShareArchiveHandler": "capella-share:shares",

@@ -36,8 +36,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from capella_share.activity.handlers import activity_handlers
+from capella_share.grant_handlers import grant_handlers
 from capella_share.handlers import default_handlers
-from capella_share.hub_handlers import hub_handlers
 from capella_share.shares.handlers import shares_handlers
 
 SPEC = REPO / "docs" / "openapi.yaml"
@@ -139,7 +139,7 @@ def test_every_endpoint_is_described(schema):
         method, path = key.split(" ", 1)
         routes.setdefault(re.sub(r"\{[a-z]+\}", "([^/]+)", path), set()).add(method)
     served = {}
-    routed = [*default_handlers(), *activity_handlers(), *shares_handlers(), *hub_handlers()]
+    routed = [*default_handlers(), *activity_handlers(), *shares_handlers(), *grant_handlers()]
     for pattern, handler in routed:
         if pattern.endswith("/ws"):
             continue  # a websocket: named in the spec's introduction

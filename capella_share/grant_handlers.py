@@ -12,9 +12,9 @@ import typing as t
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
+from .grants import HubError, HubGrants
 from .handler_base import CapellaShareHandler
 from .handlers import check_link_path, shared_scope
-from .hub import HubError, HubGrants
 from .linktoken import LINK_ID_RE
 from .policy import LINK_PERMISSIONS
 from .settings import HUB_GRANTS_SETTING
@@ -121,7 +121,7 @@ class DirectoryHandler(HubGrantsHandler):
         self.write_json(found)
 
 
-def hub_handlers() -> list[tuple[str, type]]:
+def grant_handlers() -> list[tuple[str, type]]:
     return [
         (r"api/capella-share/grants", GrantsHandler),
         (r"api/capella-share/grants/([^/]+)", GrantHandler),
