@@ -27,6 +27,7 @@ from traitlets.config import LoggingConfigurable
 from .links import HubGrant, LinkManager, isoformat
 from .policy import LINK_PERMISSIONS, Level
 from .poller import Poller
+from .shares.rules import error_message
 
 #: What may not be in a file name made of hub names.
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
@@ -155,13 +156,8 @@ class HubGrants(LoggingConfigurable):
         try:
             response = await AsyncHTTPClient().fetch(request)
         except HTTPClientError as error:
-            detail = ""
-            if error.response is not None and error.response.body:
-                try:
-                    detail = json.loads(error.response.body).get("message", "")
-                except (ValueError, AttributeError):
-                    detail = ""
-            raise HubError(error.code, detail or str(error)) from None
+            body = error.response.body if error.response is not None else None
+            raise HubError(error.code, error_message(body, str(error))) from None
         except OSError as error:
             raise HubError(502, f"the hub could not be reached: {error}") from None
         return json.loads(response.body) if response.body else None

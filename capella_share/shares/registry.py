@@ -57,7 +57,7 @@ from .provider import (
     is_within,
     slug_of,
 )
-from .rules import MANAGER, MOUNT_ROOT_ENV, REGISTRY_URL_ENV, registry_message
+from .rules import MANAGER, MOUNT_ROOT_ENV, REGISTRY_URL_ENV, error_message
 from .stats import FolderStats
 
 
@@ -226,7 +226,7 @@ class RegistryShareProvider(ShareProvider):
         try:
             status, body = self.call("GET", path)
             if status != 200:
-                raise ShareError(status, registry_message(body, f"it answered {status}"))
+                raise ShareError(status, error_message(body, f"it answered {status}"))
             listed = [_entry(item) for item in body["shares"]]
         except (ShareError, KeyError, TypeError, ValueError) as error:
             reason = error.message if isinstance(error, ShareError) else f"bad answer: {error}"
@@ -414,7 +414,7 @@ class RegistryShareProvider(ShareProvider):
             raise ShareError(403, _not_manager(project, "create shares in it"))
         if status != 201:
             raise ShareError(
-                _status(status), registry_message(body, f"the registry answered {status}")
+                _status(status), error_message(body, f"the registry answered {status}")
             )
         self.log.info("capella-share: created share %s/%s in the registry", project, model)
         self.read_registry()
@@ -444,13 +444,13 @@ class RegistryShareProvider(ShareProvider):
             return
         if status != 404:
             raise ShareError(
-                _status(status), registry_message(body, f"the registry answered {status}")
+                _status(status), error_message(body, f"the registry answered {status}")
             )
         status, body = self.call("POST", "projects", {"name": name})
         if status == 409:
             raise ShareError(403, _not_manager(project, "create shares in it"))
         if status != 201:
-            message = registry_message(body, f"the registry answered {status}")
+            message = error_message(body, f"the registry answered {status}")
             raise ShareError(
                 _status(status),
                 f"The project {name!r} cannot be made in the share registry: {message}",
@@ -491,7 +491,7 @@ class RegistryShareProvider(ShareProvider):
             )
         if status != 200:
             raise ShareError(
-                _status(status), registry_message(body, f"the registry answered {status}")
+                _status(status), error_message(body, f"the registry answered {status}")
             )
         self.log.info("capella-share: deleted share %s in the registry", share.key)
         self.read_registry()

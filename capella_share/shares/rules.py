@@ -101,11 +101,12 @@ def check_permission(value: t.Any) -> str:
     return t.cast(str, value)
 
 
-def registry_message(body: t.Any, fallback: str = "") -> str:
-    """What the share registry service says in an answer: the ``message`` of its JSON
-    body (``{"message": ...}``, as the service writes every refusal), given as the
-    raw body or as read already; ``fallback`` when there is none. Every client of
-    the service, the session's and the spawner hooks', reads its refusals with this."""
+def error_message(body: t.Any, fallback: str = "") -> str:
+    """What a service of the hub says in an answer: the ``message`` of its JSON
+    body (``{"message": ...}``, as the share registry and JupyterHub's own API
+    write every refusal), given as the raw body or as read already; ``fallback``
+    when there is none. Every client of them (the session's share provider and
+    hub grants, the spawner hooks) reads their refusals with this."""
     if isinstance(body, bytes | str):
         try:
             body = json.loads(body) if body else None
@@ -134,7 +135,7 @@ __all__ = [
     "ShareError",
     "check_permission",
     "check_slug",
+    "error_message",
     "is_within",
-    "registry_message",
     "slug_of",
 ]

@@ -25,7 +25,7 @@ from ...shares.rules import (
     READ_WRITE,
     REGISTRY_URL_ENV,
     check_slug,
-    registry_message,
+    error_message,
 )
 
 REGISTRY_SERVICE = "capella-share-registry"
@@ -171,7 +171,7 @@ async def fetch_shares(spawner: t.Any, settings: ShareSpawnerHook) -> list[dict[
 
 
 def _refusal(error: HTTPClientError, url: str) -> str:
-    message = registry_message(error.response.body if error.response is not None else None)
+    message = error_message(error.response.body if error.response is not None else None)
     hint = ""
     if error.code in (401, 403):
         hint = (
