@@ -16,13 +16,13 @@ root and hidden files are shown.
 from __future__ import annotations
 
 import contextvars
-import inspect
 import os
 import typing as t
 
 from tornado import web
 
 from .. import upstream
+from ..contextcall import call_with
 from ..identity import principal_of
 from ..principal import current_principal
 from .request import RequestScope, request_scope
@@ -46,26 +46,12 @@ def _outermost(call: t.Callable[[], t.Any], then: Then) -> t.Any:
     running around it (awaitable results are awaited first)."""
     if _WITHIN.get():
         return call()
-    token = _WITHIN.set(True)
-    try:
-        result = call()
-    finally:
-        _WITHIN.reset(token)
-    if not inspect.isawaitable(result):
+
+    def recorded(result: t.Any) -> t.Any:
         then(result)
         return result
 
-    async def finish() -> t.Any:
-        # the awaited work runs now: the calls it makes are inside this one
-        inner = _WITHIN.set(True)
-        try:
-            value = await result
-        finally:
-            _WITHIN.reset(inner)
-        then(value)
-        return value
-
-    return finish()
+    return call_with(_WITHIN, True, call, recorded)
 
 
 class ActivityContentsMixin:

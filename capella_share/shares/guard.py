@@ -29,6 +29,7 @@ import typing as t
 from tornado import web
 
 from .. import policy, scope
+from ..contextcall import call_with
 from ..principal import current_principal
 from .mounts import mount_points_within
 from .paths import CHANGE, CREATE, READ, check_path, path_checked_files_handler
@@ -71,23 +72,7 @@ def _in_listing(path: t.Any) -> bool:
 def _listing(folder: str, call: t.Callable[[], t.Any], then: t.Callable[[t.Any], t.Any]) -> t.Any:
     """``then(call())``, with ``folder`` named as the one being listed while the
     manager makes the model (in the task that awaits it, when it is awaitable)."""
-    token = _LISTED.set(folder)
-    try:
-        result = call()
-    finally:
-        _LISTED.reset(token)
-    if not inspect.isawaitable(result):
-        return then(result)
-
-    async def listed() -> t.Any:
-        token = _LISTED.set(folder)
-        try:
-            model = await result
-        finally:
-            _LISTED.reset(token)
-        return then(model)
-
-    return listed()
+    return call_with(_LISTED, folder, call, then)
 
 
 #: What the file system says when it will not let anything be written there.
