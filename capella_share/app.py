@@ -752,6 +752,7 @@ class CapellaShareApp(ExtensionApp):
         if self.hub_grants is not None:
             self.hub_grants.stop()
         self.links.close()
+        await self.processes.settle()
         if self.activity is not None:
             self.activity.record("trail.stop")
             if self.shipper is not None:

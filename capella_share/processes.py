@@ -481,6 +481,13 @@ class ProcessManager(LoggingConfigurable):
         if execution is not None and execution.started and kernel_id in self.kernel_manager:
             self._interrupt(kernel_id, msg_id)
 
+    async def settle(self, timeout: float = 10) -> None:
+        """Wait, up to ``timeout`` seconds, for the processes being ended to be
+        ended: a server that stops ends its guests' terminals and kernels before
+        it goes, rather than leaving that work pending when its loop closes."""
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=timeout)
+
     def _spawn(self, work: t.Awaitable[t.Any]) -> None:
         task = asyncio.ensure_future(work)
         self._tasks.add(task)
