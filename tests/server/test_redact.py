@@ -36,6 +36,19 @@ def test_a_secret_split_across_streamed_chunks_is_overwritten_in_place():
     assert out.startswith(b"a" * 100) and out.endswith(b"c")
 
 
+def test_a_link_token_is_cut_wherever_a_chunk_edge_splits_it():
+    # the server's own secrets here are shorter than a link token: what is held
+    # back between chunks must still cover a whole token
+    body = b"a" * 100 + LINK_TOKEN.encode() + b"b" * 100
+    for edge in range(101, 100 + len(LINK_TOKEN)):
+        transform = _transform(policy.Principal(policy.Level.VIEW))
+        headers = HTTPHeaders({"Content-Length": str(len(body))})
+        _, _, first = transform.transform_first_chunk(200, headers, body[:edge], False)
+        out = first + transform.transform_chunk(body[edge:], True)
+        assert len(out) == len(body), edge
+        assert LINK_TOKEN[4:12].encode() not in out and LINK_TOKEN[-12:].encode() not in out, edge
+
+
 def test_a_whole_response_loses_its_secrets_and_its_length_follows():
     transform = _transform(None)  # nobody authenticated: filtered too
     body = f'<body data-jupyter-api-token="{OWNER_TOKEN}">'.encode()
