@@ -62,9 +62,14 @@ class Response(t.NamedTuple):
         return json.loads(self.body)
 
 
-async def until(condition: t.Callable[[], bool | t.Awaitable[bool]], timeout: float = 10) -> float:
+async def until(
+    condition: t.Callable[[], bool | t.Awaitable[bool]],
+    timeout: float = 10,
+    message: str | t.Callable[[], str] = "condition not met in time",
+) -> float:
     """Wait until ``condition()`` (which may be a coroutine function) holds; the
-    seconds it took."""
+    seconds it took. Past ``timeout``: AssertionError with ``message``, or with what
+    a function given as ``message`` returns then (a log read when time ran out)."""
     start = time.monotonic()
     while True:
         holds = condition()
@@ -73,18 +78,23 @@ async def until(condition: t.Callable[[], bool | t.Awaitable[bool]], timeout: fl
         if holds:
             return time.monotonic() - start
         if time.monotonic() - start > timeout:
-            raise AssertionError("condition not met in time")
+            raise AssertionError(message() if callable(message) else message)
         await asyncio.sleep(0.05)
 
 
-def until_blocking(condition: t.Callable[[], bool], timeout: float = 10) -> float:
+def until_blocking(
+    condition: t.Callable[[], bool],
+    timeout: float = 10,
+    message: str | t.Callable[[], str] = "condition not met in time",
+    interval: float = 0.05,
+) -> float:
     """``until`` for a test without an event loop: wait, blocking, until
-    ``condition()`` holds; the seconds it took."""
+    ``condition()`` holds, asking every ``interval`` seconds; the seconds it took."""
     start = time.monotonic()
     while not condition():
         if time.monotonic() - start > timeout:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.05)
+            raise AssertionError(message() if callable(message) else message)
+        time.sleep(interval)
     return time.monotonic() - start
 
 

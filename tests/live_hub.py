@@ -13,13 +13,13 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 import typing as t
 import urllib.parse
 from pathlib import Path
 
 import log_scan
 import requests
+from helpers import until_blocking
 from live_server import free_port, isolated_env, stop_process
 
 REPO = Path(__file__).resolve().parent.parent
@@ -123,18 +123,25 @@ class LiveHub:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the hub exited ({self.process.returncode}):\n{self.log()}")
+        process = self.process
+
+        def answers() -> bool:
+            if process.poll() is not None:
+                raise RuntimeError(f"the hub exited ({process.returncode}):\n{self.log()}")
             try:
-                if requests.get(f"{self.url}/hub/api/", timeout=2).status_code == 200:
-                    return
+                return requests.get(f"{self.url}/hub/api/", timeout=2).status_code == 200
             except requests.ConnectionError:
-                pass
-            time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"the hub did not answer within {timeout} s:\n{self.log()}")
+                return False
+
+        try:
+            until_blocking(
+                answers,
+                timeout,
+                lambda: f"the hub did not answer within {timeout} s:\n{self.log()}",
+            )
+        except AssertionError:
+            self.stop()
+            raise
 
     def log(self) -> str:
         try:
@@ -154,14 +161,15 @@ class LiveHub:
         path = f"users/{user}/servers/{name}" if name else f"users/{user}/server"
         response = self.api("POST", path)
         assert response.status_code in (201, 202, 400), response.text  # 400: already running
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+
+        def ready() -> bool:
             model = self.api("GET", f"users/{user}").json()
             server = (model.get("servers") or {}).get(name)
-            if server and server.get("ready"):
-                return
-            time.sleep(0.3)
-        raise RuntimeError(f"{user}'s server did not start:\n{self.log()}")
+            return bool(server and server.get("ready"))
+
+        until_blocking(
+            ready, timeout, lambda: f"{user}'s server did not start:\n{self.log()}", interval=0.3
+        )
 
     def login(self, user: str) -> requests.Session:
         """A browser-like session logged in to the hub as ``user``."""

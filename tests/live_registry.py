@@ -8,12 +8,12 @@ registry, as a single-user server's own token would.
 
 from __future__ import annotations
 
-import time
 import typing as t
 import urllib.parse
 from pathlib import Path
 
 import requests
+from helpers import until_blocking
 from live_hub import PASSWORD, LiveHub
 from live_server import free_port
 
@@ -80,17 +80,15 @@ class LiveRegistryHub(LiveHub):
             self.tokens[user] = self.user_token(user)
 
     def wait_for_registry(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        def answers() -> bool:
             try:
                 # anonymous API calls are refused, which shows the service answers
                 response = requests.get(f"{self.registry_url}api/me", timeout=5)
-                if response.status_code == 403:
-                    return
             except requests.ConnectionError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"the registry did not answer:\n{self.log()}")
+                return False
+            return response.status_code == 403
+
+        until_blocking(answers, timeout, lambda: f"the registry did not answer:\n{self.log()}")
 
     def user_token(self, user: str) -> str:
         """A token of ``user`` that reaches the registry and nothing else."""

@@ -9,12 +9,12 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import typing as t
 from pathlib import Path
 
 import log_scan
 import requests
+from helpers import until_blocking
 
 OWNER_TOKEN = "capella-live-owner-token"
 
@@ -124,18 +124,25 @@ class LiveServer:
             self.process = subprocess.Popen(
                 command, env=self.env(), cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT
             )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the server exited ({self.process.returncode}):\n{self.log()}")
+        process = self.process
+
+        def answers() -> bool:
+            if process.poll() is not None:
+                raise RuntimeError(f"the server exited ({process.returncode}):\n{self.log()}")
             try:
-                if self.request("GET", "api/status", timeout=2).status_code == 200:
-                    return
+                return self.request("GET", "api/status", timeout=2).status_code == 200
             except requests.ConnectionError:
-                pass
-            time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"the server did not answer within {timeout} s:\n{self.log()}")
+                return False
+
+        try:
+            until_blocking(
+                answers,
+                timeout,
+                lambda: f"the server did not answer within {timeout} s:\n{self.log()}",
+            )
+        except AssertionError:
+            self.stop()
+            raise
 
     def log(self) -> str:
         try:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from helpers import until_blocking
 from live_hub import LiveHub, proxy_command, xsrf_headers
 from live_postgres import LivePostgres, missing_reason
 from live_registry import LiveRegistryHub
@@ -82,10 +83,12 @@ class Lab:
     def restart(self) -> None:
         response = self.hub.api("DELETE", f"users/{self.user}/server")
         assert response.status_code in (202, 204), response.text
-        deadline = time.monotonic() + 60
-        while self.hub.api("GET", f"users/{self.user}").json()["servers"]:
-            assert time.monotonic() < deadline, "the server did not stop"
-            time.sleep(0.3)
+        until_blocking(
+            lambda: not self.hub.api("GET", f"users/{self.user}").json()["servers"],
+            60,
+            "the server did not stop",
+            interval=0.3,
+        )
         self.open()
 
     def call(self, method: str, path: str, **kwargs: t.Any) -> requests.Response:
@@ -101,14 +104,6 @@ class Lab:
     def write(self, name: str, content: str) -> requests.Response:
         body = {"type": "file", "format": "text", "content": content}
         return self.call("PUT", f"api/contents/{SHARE}/{name}", json=body)
-
-
-def within(seconds: float, check: t.Callable[[], bool]) -> float:
-    start = time.monotonic()
-    while not check():
-        assert time.monotonic() - start < seconds, f"not within {seconds} s"
-        time.sleep(0.1)
-    return time.monotonic() - start
 
 
 def test_a_share_across_the_platform(hub, report):
@@ -160,7 +155,9 @@ def test_a_share_across_the_platform(hub, report):
             "PUT", "projects/coffee-machine/members/user/bob", "alice", json={"role": role}
         )
         assert response.status_code == 200, response.text
-        took.append(within(POLL + 3, lambda permission=permission: _permission(bob, permission)))
+        took.append(
+            until_blocking(lambda permission=permission: _permission(bob, permission), POLL + 3)
+        )
     report(
         "registry",
         f"a role change reached a running session in {min(took):.2f}-{max(took):.2f} s "
@@ -184,7 +181,7 @@ def test_a_share_across_the_platform(hub, report):
     assert "coffee-machine/brewer" not in alice.shares()
     gone = time.monotonic()
     for lab in (bob, carol):
-        within(POLL + 3, lambda lab=lab: "coffee-machine/brewer" not in lab.shares())
+        until_blocking(lambda lab=lab: "coffee-machine/brewer" not in lab.shares(), POLL + 3)
     report("registry", f"a deleted share left every session within {time.monotonic() - gone:.2f} s")
     assert not (hub.storage_root / "coffee-machine" / "brewer").exists()
     for lab in (alice, bob, carol):

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from helpers import TESTS, Sweeper
+from helpers import TESTS, Sweeper, until_blocking
 from helpers import sweep as sweep_routes
 from live_hub import LiveHub, proxy_command
 from tornado.httpclient import HTTPRequest
@@ -302,9 +302,7 @@ def test_every_route_of_a_hub_server_as_every_guest(hub, alice, report):
     """The route sweep of test_sweep.py, through the hub's proxy: link guests of each
     level by token and by cookie, and a hub user shared with at view."""
     census = hub.workdir / "routes-alice.json"
-    deadline = time.monotonic() + 20
-    while not census.exists() and time.monotonic() < deadline:
-        time.sleep(0.2)
+    until_blocking(census.exists, 20, "alice's server wrote no route census")
     routes = json.loads(census.read_text())
     assert all(r["vetted"] for r in routes), [r for r in routes if not r["vetted"]]
     secrets = {

@@ -30,7 +30,6 @@ import itertools
 import json
 import os
 import re
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,6 +52,7 @@ from helpers import (
     paths_for,
     shows_outside,
     sweep,
+    until_blocking,
 )
 from live_server import LiveServer
 
@@ -122,10 +122,7 @@ def swept_server(request, tmp_path_factory):
     (server.root / "project" / "link-out").symlink_to("..", target_is_directory=True)
     server.start()
     try:
-        deadline = time.monotonic() + 30
-        while not census.exists() and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert census.exists(), server.log()
+        until_blocking(census.exists, 30, server.log)
         yield server, json.loads(census.read_text())
     finally:
         server.stop()

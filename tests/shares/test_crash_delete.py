@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from helpers import until_blocking
 from live_server import LiveServer
 
 from capella_share.shares.deletion import TRASH_NAME
@@ -124,10 +125,7 @@ def test_a_kill_in_the_middle_of_a_delete_loses_nothing_else(server):
     assert ("crash", "big") not in shares_after
     assert shares_after == {k: v for k, v in shares_before.items() if k != ("crash", "big")}
     assert not big.exists()
-    deadline = time.monotonic() + 60
-    while trash.exists() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not trash.exists(), os.listdir(trash)
+    until_blocking(lambda: not trash.exists(), 60, lambda: str(os.listdir(trash)))
     # nothing else touched
     assert {path: snapshot(root / path) for path in before} == before
     assert (root / "crash" / "outside-the-share.txt").read_text() == "kept"
