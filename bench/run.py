@@ -22,7 +22,17 @@ sys.path.insert(0, str(HERE))
 #: The parts, in the order they run: each module's run(workdir) returns its figures.
 PARTS = {
     name: importlib.import_module(name).run
-    for name in ("contents", "revocation", "shares", "mounts", "sandbox", "activity", "lab", "load")
+    for name in (
+        "contents",
+        "revocation",
+        "shares",
+        "mounts",
+        "proxy",
+        "sandbox",
+        "activity",
+        "lab",
+        "load",
+    )
 }
 
 
@@ -78,6 +88,8 @@ def rows(results: dict) -> list[tuple[str, str, str]]:
         )
     if "mounts" in results:
         table += importlib.import_module("mounts").describe(results["mounts"])
+    if "proxy" in results:
+        table += importlib.import_module("proxy").describe(results["proxy"])
     if "lab" in results:
         lab_load, size = results["lab"], results["lab"]["labextension"]
         table.append(

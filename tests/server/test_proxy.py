@@ -4,225 +4,45 @@ A real nginx (Debian's) runs the configuration docs/platforms.md gives, ports
 filled in, in front of a real ``jupyter lab --ServerApp.token=''`` with
 ``CapellaShareApp.proxy_owner`` on, and a stand-in for the platform's session
 validator: nginx admits a request when the platform says yes (the owner), or else
-when capella-share's auth-check says yes (a share link's guest).
+when capella-share's auth-check says yes (a share link's guest): the stack of
+tests/live_proxy.py, which bench/proxy.py times.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import re
 import shutil
-import statistics
-import subprocess
-import threading
 import time
 import typing as t
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 import requests
-from helpers import REPO
-from live_server import LiveServer, free_port, stop_process
+from live_proxy import (
+    NGINX,
+    OWNER_COOKIE,
+    PLATFORM_COOKIE,
+    PREFIX,
+    Stack,
+    make_link,
+    owner_session,
+    running_stack,
+)
 from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.websocket import websocket_connect
 
-NGINX = "/usr/sbin/nginx"
-DOC = REPO / "docs" / "platforms.md"
-PREFIX = "/session/"
-PLATFORM_COOKIE = "platform_session"
-OWNER_COOKIE = {PLATFORM_COOKIE: "good"}
-
-
-# -- the platform's validator -------------------------------------------------------------
-class PlatformValidator:
-    """The platform's session check: 200 for its session cookie, 401 for anything else."""
-
-    def __init__(self) -> None:
-        validator = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                validator.asked += 1
-                good = f"{PLATFORM_COOKIE}=good" in self.headers.get("Cookie", "")
-                self.send_response(200 if good else 401)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: t.Any) -> None:
-                pass
-
-        self.asked = 0
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def start(self) -> None:
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(10)
-
-
-# -- nginx ------------------------------------------------------------------------------------
-def documented_config() -> str:
-    """The nginx configuration docs/platforms.md gives (the first nginx block)."""
-    match = re.search(r"```nginx\n(.*?)```", DOC.read_text(), re.DOTALL)
-    assert match, f"no nginx configuration in {DOC}"
-    return match.group(1)
-
-
-def _fill(config: str, old: str, new: str) -> str:
-    assert config.count(old) == 1, f"{old!r} is not in the documented configuration once"
-    return config.replace(old, new)
-
-
-#: Test-only locations beside the documented ones, to time the auth subrequests
-#: alone (empty_gif answers once they admit): capella-share's check, and the
-#: whole chain (the platform refuses, capella-share admits).
-PROBES = """
-    location = /_probe/capella-share {
-        auth_request /_auth/capella-share;
-        empty_gif;
-    }
-    location = /_probe/chain {
-        auth_request /_auth/platform;
-        empty_gif;
-    }
-"""
-
-
-class Nginx:
-    """nginx with the documented server block, everything of its own under ``workdir``."""
-
-    def __init__(self, workdir: Path, jupyter_port: int, platform_port: int):
-        self.workdir = workdir
-        self.port = free_port()
-        for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
-            (workdir / name).mkdir(parents=True, exist_ok=True)
-        server = documented_config()
-        server = _fill(server, "server 127.0.0.1:8888;", f"server 127.0.0.1:{jupyter_port};")
-        server = _fill(server, "server 127.0.0.1:9000;", f"server 127.0.0.1:{platform_port};")
-        server = _fill(server, "listen 80;\n", f"listen 127.0.0.1:{self.port};\n{PROBES}")
-        self.config = workdir / "nginx.conf"
-        self.config.write_text(
-            f"""
-daemon off;
-master_process on;
-worker_processes 1;
-user root;
-pid {workdir}/nginx.pid;
-error_log {workdir}/error.log info;
-events {{
-    worker_connections 512;
-}}
-http {{
-    access_log {workdir}/access.log;
-    client_body_temp_path {workdir}/body;
-    proxy_temp_path {workdir}/proxy;
-    fastcgi_temp_path {workdir}/fastcgi;
-    uwsgi_temp_path {workdir}/uwsgi;
-    scgi_temp_path {workdir}/scgi;
-{server}
-}}
-"""
-        )
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self, timeout: float = 20) -> None:
-        command = [NGINX, "-p", str(self.workdir), "-c", str(self.config), "-e", "stderr"]
-        check = subprocess.run([*command, "-t"], capture_output=True, text=True, check=False)
-        assert check.returncode == 0, check.stderr
-        with open(self.workdir / "nginx.out", "ab") as out:
-            self.process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, self.log()
-            try:
-                requests.get(f"{self.url}/", timeout=2)
-                return
-            except requests.ConnectionError:
-                time.sleep(0.05)
-        raise RuntimeError(f"nginx did not answer within {timeout} s:\n{self.log()}")
-
-    def log(self) -> str:
-        parts = [self.workdir / "nginx.out", self.workdir / "error.log"]
-        return "\n".join(p.read_text(errors="replace")[-3000:] for p in parts if p.exists())
-
-    def stop(self) -> None:
-        stop_process(self.process)
-
 
 # -- fixtures ------------------------------------------------------------------------------------
-class Stack(t.NamedTuple):
-    nginx: Nginx
-    jupyter: LiveServer
-    platform: PlatformValidator
-
-    def url(self, path: str) -> str:
-        return f"{self.nginx.url}{PREFIX}{path}"
-
-    def direct(self, path: str) -> str:
-        return f"{self.jupyter.base_url}/{path}"
-
-
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory) -> t.Iterator[Stack]:
     if shutil.which(NGINX) is None:
         pytest.skip(f"{NGINX} is missing (apt-get install nginx-light; .ci/run does)")
-    workdir = tmp_path_factory.mktemp("proxy")
-    platform = PlatformValidator()
-    jupyter = LiveServer(
-        workdir / "jupyter",
-        token="",
-        app="jupyterlab",
-        prefix=PREFIX,
-        extensions={**LiveServer.ONLY_CAPELLA_SHARE, "jupyterlab": True},
-        args=["--ServerApp.token=", "--CapellaShareApp.proxy_owner=True"],
-    )
-    (jupyter.root / "notes.txt").write_text("notes\n")
-    nginx: Nginx | None = None
-    platform.start()
-    try:
-        jupyter.start()
-        nginx = Nginx(workdir / "nginx", jupyter.port, platform.port)
-        nginx.start()
-        yield Stack(nginx, jupyter, platform)
-        log = jupyter.log_path.read_text(errors="replace")
-    finally:
-        if nginx is not None:
-            nginx.stop()
-        jupyter.stop()
-        platform.stop()
+    with running_stack(tmp_path_factory.mktemp("proxy")) as running:
+        (running.jupyter.root / "notes.txt").write_text("notes\n")
+        yield running
+        log = running.jupyter.log_path.read_text(errors="replace")
     assert "Traceback" not in log, log[-4000:]
-
-
-def owner_session(stack: Stack) -> requests.Session:
-    """A browser logged in to the platform, with the XSRF cookie a Lab page sets
-    (the owner is cookie-authenticated: its writes need it)."""
-    session = requests.Session()
-    session.cookies.update(OWNER_COOKIE)
-    page = session.get(stack.url("lab"), timeout=30)
-    assert page.status_code == 200, page.status_code
-    session.headers["X-XSRFToken"] = session.cookies["_xsrf"]
-    return session
-
-
-def make_link(stack: Stack, permission: str = "view") -> dict:
-    response = owner_session(stack).post(
-        stack.url("api/capella-share/links"), json={"permission": permission}, timeout=30
-    )
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 def revoke(stack: Stack, link_id: str) -> None:
@@ -487,46 +307,6 @@ def test_the_auth_check_says_yes_or_no_and_nothing_else(stack):
     revoke(stack, link["id"])
     for headers in yes:
         assert requests.get(check, headers=headers, timeout=30).status_code == 401, headers
-
-
-def _timings(session: requests.Session, url: str, headers: dict, count: int, budget: float):
-    """Milliseconds of up to ``count`` sequential GETs, within ``budget`` seconds."""
-    times: list[float] = []
-    deadline = time.monotonic() + budget
-    while len(times) < count and time.monotonic() < deadline:
-        start = time.perf_counter()
-        response = session.get(url, headers=headers, timeout=10)
-        times.append((time.perf_counter() - start) * 1000)
-        assert response.status_code in (200, 204), response.status_code
-    return times
-
-
-def _percentile(times: list[float], fraction: float) -> float:
-    ordered = sorted(times)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
-
-
-def test_auth_check_latency(stack, report):
-    link = make_link(stack, "view")
-    headers = token_header(link["token"])
-    series = {
-        "auth-check, directly": stack.direct("api/capella-share/auth-check"),
-        "nginx auth_request to the auth-check": f"{stack.nginx.url}/_probe/capella-share",
-        "nginx: platform refuses, auth-check admits": f"{stack.nginx.url}/_probe/chain",
-        "guest GET api/status through nginx (whole path)": stack.url("api/status"),
-    }
-    for name, url in series.items():
-        with requests.Session() as session:
-            _timings(session, url, headers, 20, 10)  # warm up: connections, caches
-            times = _timings(session, url, headers, 300, 30)
-        assert len(times) >= 100, (name, len(times))
-        p50, p99 = statistics.median(times), _percentile(times, 0.99)
-        report(
-            "capella-share auth-check latency (sequential requests, ms)",
-            f"{name:48} n={len(times):3}  p50 {p50:6.2f}  p99 {p99:6.2f}",
-        )
-        # generous bounds: a regression to disk or template work would show
-        assert p50 < 50, (name, p50)
 
 
 # -- in-process: what a server without a token offers ---------------------------------------------
