@@ -15,7 +15,7 @@ import typing as t
 
 from tornado import web
 
-from . import scope
+from . import policy, scope
 from .connections import is_open
 from .identity import principal_of
 from .policy import Principal
@@ -24,6 +24,9 @@ from .policy import Principal
 KERNEL_RESTARTED = "urn:capella-share:event:kernel-restarted:v1"
 #: A record of the activity trail (docs/activity.md).
 ACTIVITY = "urn:capella-share:event:activity:v1"
+
+#: The policy's resource our events are read with (the links' and their trail's).
+READ_WITH = "capella-share:links"
 
 #: Why an event under one of our schemas cannot be posted.
 POST_REFUSED = (
@@ -103,14 +106,14 @@ def emit_kernel_restarted(serverapp: t.Any, kernel_id: str, link: t.Any) -> None
 
 
 def shown_to(principal: Principal, schema_id: str, data: t.Any) -> bool:
-    """Whether an event goes to ``principal``'s event stream: none of ours to a
-    guest, and to a guest whose link shares one folder or file only events about
-    paths inside it (an event naming no path says nothing it may see)."""
-    if principal.is_owner:
-        return True
+    """Whether an event goes to ``principal``'s event stream: ours only to whom the
+    policy lets read links (the owner), and to a guest whose link shares one folder
+    or file only events about paths inside it (an event naming no path says nothing
+    it may see)."""
     if schema_id in SCHEMAS:
-        return False
-    if not principal.scope:
+        # they name links and what their guests did: read by whoever may read links
+        return policy.allows(principal, policy.READ, READ_WITH)
+    if principal.is_owner or not principal.scope:
         return True
     if not isinstance(data, dict):
         return False
