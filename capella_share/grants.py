@@ -24,6 +24,7 @@ from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 from traitlets import Enum, Float
 from traitlets.config import LoggingConfigurable
 
+from . import upstream
 from .links import HubGrant, LinkManager, isoformat
 from .policy import LINK_PERMISSIONS, Level
 from .poller import Poller
@@ -77,8 +78,7 @@ class HubGrants(LoggingConfigurable):
         self.links = links
         self.api_url = os.environ["JUPYTERHUB_API_URL"].rstrip("/")
         self.token = os.environ["JUPYTERHUB_API_TOKEN"]
-        self.owner = os.environ.get("JUPYTERHUB_USER", "")
-        self.server_name = os.environ.get("JUPYTERHUB_SERVER_NAME", "")
+        self.owner, self.server_name = upstream.hub_server() or ("", "")
         #: why hub users cannot be given access, when they cannot ("" when they can)
         self.problem = ""
         self._poller: Poller | None = None

@@ -140,7 +140,7 @@ def _document_room(room_id: str) -> str | None:
     """The id of the document room ``room_id`` stands for (a fork stands for the
     document it was forked from); None for rooms that hold no file (awareness)."""
     room_id = upstream.document_of_fork(room_id)
-    return room_id if room_id.count(":") >= 2 else None
+    return room_id if upstream.room_file_id(room_id) is not None else None
 
 
 #: Seconds a socket's document path is reused. A document moved meanwhile is
@@ -285,9 +285,10 @@ def guard_document_socket(cls: type[web.RequestHandler]) -> type[web.RequestHand
             if kind == (SYNC, SYNC_STEP2) and sync_update(message) in (None, EMPTY_UPDATE):
                 return
             document = _document_room(upstream.room_of(self))
-            if document is not None:
+            edited = None if document is None else upstream.room_file_id(document)
+            if edited is not None:
                 user = self.current_user
-                activity.live_edit(document.split(":", 2)[2], principal_of(user), user.display_name)
+                activity.live_edit(edited, principal_of(user), user.display_name)
 
         def _capella_refused(self) -> None:
             """The trail's record that a guest's live changes are refused."""

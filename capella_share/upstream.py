@@ -353,13 +353,33 @@ def room_ydoc(handler: t.Any) -> t.Any:
     return getattr(getattr(handler, "room", None), "ydoc", None)
 
 
+def _room_parts(room_id: str) -> tuple[str, str, str] | None:
+    """(format, content type, file id) of a document room, as jupyter_server_ydoc
+    2-3 name them (``encode_file_path``: ``<format>:<type>:<file id>``); None for
+    rooms that hold no file (awareness)."""
+    from jupyter_server_ydoc.utils import decode_file_path
+
+    try:
+        parts = decode_file_path(room_id)
+    except ValueError:
+        return None
+    return parts if all(parts) else None
+
+
+def room_file_id(room_id: str) -> str | None:
+    """The id of the file a document room edits; None for rooms that hold none."""
+    parts = _room_parts(room_id)
+    return None if parts is None else parts[2]
+
+
 def document_rooms(settings: t.Mapping[str, t.Any], path: str) -> list[str]:
     """The rooms a notebook at ``path`` is edited live in: ``json:notebook:<its
     file id>``, as jupyter-collaboration names them (none without it, or when
     the file has no id: it was never opened live)."""
-    manager = settings.get("file_id_manager")
-    file_id = manager.get_id(path) if manager is not None else None
-    return [] if file_id is None else [f"json:notebook:{file_id}"]
+    from jupyter_server_ydoc.utils import encode_file_path
+
+    found = file_id(settings, path)
+    return [] if found is None else [encode_file_path("json", "notebook", found)]
 
 
 def _ydoc_app(serverapp: t.Any) -> t.Any | None:
@@ -379,10 +399,10 @@ def live_documents(serverapp: t.Any) -> list[tuple[str, str]]:
         return []
     found = []
     for room_id in list(server.rooms):
-        parts = room_id.split(":", 2)
-        path = ids.get_path(parts[2]) if len(parts) == 3 else None
-        if path is not None:
-            found.append((parts[2], str(path).strip("/")))
+        room_file = room_file_id(room_id)
+        path = ids.get_path(room_file) if room_file is not None else None
+        if room_file is not None and path is not None:
+            found.append((room_file, str(path).strip("/")))
     return found
 
 
@@ -414,10 +434,8 @@ def room_file_path(settings: t.Mapping[str, t.Any], room_id: str) -> str | None:
     """The contents path of the file a document room (``<format>:<type>:<file
     id>``) edits, by jupyter_server_ydoc 2-3's ``decode_file_path`` and the file
     id manager; None when the id names no file."""
-    from jupyter_server_ydoc.utils import decode_file_path
-
-    _, _, found = decode_file_path(room_id)
-    path = settings["file_id_manager"].get_path(found)
+    found = room_file_id(room_id)
+    path = settings["file_id_manager"].get_path(found) if found is not None else None
     return None if path is None else str(path)
 
 
@@ -425,8 +443,8 @@ def room_document_type(room_id: str) -> str | None:
     """The content type ("notebook", "file") of a document room's file; None for
     rooms that hold no file. Document rooms are ``<format>:<type>:<file id>``
     (jupyter_server_ydoc 2-3, ``encode_file_path``)."""
-    parts = room_id.split(":", 2)
-    return parts[1] if len(parts) == 3 else None
+    parts = _room_parts(room_id)
+    return None if parts is None else parts[1]
 
 
 # -- jupyter_ydoc: a notebook's shared model ------------------------------------------------
@@ -662,11 +680,19 @@ def _check_kernel_messages(serverapp: t.Any) -> str | None:
 # -- JupyterHub ------------------------------------------------------------------------------
 
 
-def in_hub() -> bool:
+def in_hub(environ: t.Mapping[str, str] = os.environ) -> bool:
     """Whether this server runs as a JupyterHub single-user server: JupyterHub
     5.2-6.1's spawners give it the hub's API URL and a token for it in the
     environment."""
-    return bool(os.environ.get("JUPYTERHUB_API_TOKEN") and os.environ.get("JUPYTERHUB_API_URL"))
+    return bool(environ.get("JUPYTERHUB_API_TOKEN") and environ.get("JUPYTERHUB_API_URL"))
+
+
+def hub_server(environ: t.Mapping[str, str] = os.environ) -> tuple[str, str] | None:
+    """(its user, its server's name: "" for the default one) of this server under
+    JupyterHub, as the spawners put them in the environment; None outside a hub."""
+    if not in_hub(environ):
+        return None
+    return environ.get("JUPYTERHUB_USER", ""), environ.get("JUPYTERHUB_SERVER_NAME", "")
 
 
 def hub_user_model(user: t.Any) -> dict[str, t.Any]:
