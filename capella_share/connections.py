@@ -79,10 +79,9 @@ class ConnectionManager(LoggingConfigurable):
         for handler in list(sockets):
             if handler.ws_connection is not None:
                 handler.close(code, message)
-                closed += 1
             else:
                 _close_once_open(handler, code, message)
-                closed += 1
+            closed += 1
         if closed:
             self.log.info("capella-share: closed %d websocket(s) of link %s", closed, link.id)
         return {"sockets": closed} if closed else {}

@@ -44,8 +44,9 @@ class CapellaShareHandler(ExtensionHandlerMixin, APIHandler):
         return t.cast("ConnectionManager", self.settings[CONNECTIONS_SETTING])
 
     def record_owner(self, action: str, **fields: t.Any) -> None:
-        """Put what the owner did (to links, grants, project shares) in the
-        activity trail, when there is one."""
+        """Put what the owner did to project shares in the activity trail, when
+        there is one (links and grants are recorded as the link manager makes
+        and ends them)."""
         trail = self.settings.get(ACTIVITY_SETTING)
         if trail is not None:
             trail.owner(action, **fields)

@@ -99,9 +99,6 @@ EndedListener = Callable[[Access, str, str, "dict[str, t.Any]"], None]
 #: Called with each link or grant made.
 CreateListener = Callable[[Access], None]
 
-#: How a link ended, for its guests' pages: "revoked", "expired", "removed", or
-#: "unknown" (a link this server does not know: from before a restart, or forged).
-ENDED_REASONS = ("revoked", "expired", "removed", "unknown")
 #: How many ended links are remembered (oldest forgotten first): enough to tell
 #: a guest why for as long as anyone reloads, bounded as links are.
 REMEMBER_ENDED = 10_000
@@ -167,7 +164,7 @@ class LinkManager(LoggingConfigurable):
         return link
 
     def why_ended(self, link_id: str, token: str | None = None) -> str:
-        """How the link ``link_id`` ended ("revoked" or "expired"), or "unknown":
+        """How the link ``link_id`` ended ("revoked", "expired" or "removed"), or "unknown":
         never made here, forgotten by a restart, or (given the ``token`` a
         visitor holds) not that link's token."""
         ended = self._ended.get(link_id)

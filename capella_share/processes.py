@@ -824,9 +824,11 @@ def _guarded_verbs(
 
 
 async def kernel_sources(session_manager: t.Any, kernel_id: str) -> dict[str, str]:
-    """The sessions using a kernel: their type ("notebook", "console") -> path."""
+    """The sessions using a kernel: their type ("notebook", "console") -> path (every
+    session, not the ones the guest in hand may list: the trail says what happened)."""
+    every = getattr(session_manager, "every_session", session_manager.list_sessions)
     try:
-        sessions = await ensure_async(session_manager.list_sessions())
+        sessions = await ensure_async(every())
     except Exception:
         return {}
     return {

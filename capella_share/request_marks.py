@@ -32,7 +32,8 @@ REQUEST_BY_LINK = "capella_share_by_link"
 #: without a share of this server).
 REQUEST_REFUSAL = "capella_share_refusal"
 #: Request attribute holding how the link a request came with ended
-#: ("revoked", "expired", "unknown"), when it came with a dead link's credentials.
+#: ("revoked", "expired", "removed", "unknown"), when it came with a dead link's
+#: credentials.
 REQUEST_ENDED = "capella_share_ended"
 
 
@@ -58,5 +59,5 @@ def request_refusal(request: t.Any) -> str:
 
 def link_ended(request: t.Any) -> str:
     """How the link whose token or cookie a request came with ended ("revoked",
-    "expired", "unknown"); "" when it came with no dead link's credentials."""
+    "expired", "removed", "unknown"); "" when it came with no dead link's credentials."""
     return getattr(request, REQUEST_ENDED, "")

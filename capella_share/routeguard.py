@@ -44,7 +44,6 @@ GUEST_WORKSPACE_DIRS = "capella_share_guest_workspaces"
 #: settings key: link id -> the Lab settings folders its guests used.
 GUEST_SETTINGS_DIRS = "capella_share_guest_settings"
 
-_READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
 
 

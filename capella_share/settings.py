@@ -19,9 +19,6 @@ SHARES_SETTING = "capella_share_shares"
 ACTIVITY_SETTING = "capella_share_activity"
 #: why project shares are off ("" when they are on)
 SHARES_OFF_SETTING = "capella_share_shares_off"
-#: why guests may not come in at all ("" when they may): an upstream shape we
-#: rely on is missing (see upstream.py)
-GUESTS_OFF_SETTING = "capella_share_guests_off"
 
 
 #: The key under which jupyter_server keeps our ExtensionApp in the web app's

@@ -37,6 +37,7 @@ from tornado.ioloop import IOLoop
 from traitlets import Int
 from traitlets.config import LoggingConfigurable
 
+from .. import upstream
 from ..links import HubGrant
 from ..policy import Principal
 from .trail import TrailError, TrailWriter, iso_ms, records_backwards, stored_backwards
@@ -107,11 +108,11 @@ def _shortened(record: Record) -> Record:
 def slot_name(environ: t.Mapping[str, str]) -> str:
     """The trail folder's name for this server: under JupyterHub its user and
     server name (several servers of one user share a home), else "server"."""
-    user = environ.get("JUPYTERHUB_USER", "")
-    if not user or not environ.get("JUPYTERHUB_API_URL"):
+    hub = upstream.hub_server(environ)
+    if hub is None or not hub[0]:
         return "server"
-    server = environ.get("JUPYTERHUB_SERVER_NAME", "") or "default"
-    return re.sub(r"[^A-Za-z0-9_.-]", "-", f"hub-{user}-{server}")
+    user, server = hub
+    return re.sub(r"[^A-Za-z0-9_.-]", "-", f"hub-{user}-{server or 'default'}")
 
 
 def _texts(value: t.Any) -> t.Iterator[str]:
@@ -201,7 +202,6 @@ class ActivityTrail(LoggingConfigurable):
         self._refusals: dict[tuple[str, str], _Refusals] = {}
         #: file id -> who edited the document live since it was last saved -> updates
         self._editors: dict[str, dict[tuple[str, ...], int]] = {}
-        self._listeners: list[t.Callable[[Record], None]] = []
         #: resolves a contents path to the file id of its live document (set by the app)
         self.file_id_of: t.Callable[[str], str | None] = lambda path: None
         links.on_create(self.link_created)
@@ -246,10 +246,6 @@ class ActivityTrail(LoggingConfigurable):
             self.writer.close()
             self.writer = None
 
-    def on_record(self, listener: t.Callable[[Record], None]) -> None:
-        """Call ``listener(record)`` with every record once it is stored."""
-        self._listeners.append(listener)
-
     # -- recording ---------------------------------------------------------------------------
     def record(self, action: str, actor: Record | None = None, **fields: t.Any) -> None:
         """Store a record of ``action`` by ``actor`` (see :meth:`actor`); fields
@@ -291,8 +287,6 @@ class ActivityTrail(LoggingConfigurable):
                 self.emit(record)
             except Exception:  # the file has it: a broken event handler costs no record
                 self.log.exception("capella-share: an activity event could not be emitted")
-        for listener in self._listeners:
-            listener(record)
 
     def _fail(self, reason: str) -> None:
         """Guests are refused until records can be written again."""
@@ -473,7 +467,8 @@ class ActivityTrail(LoggingConfigurable):
             self._leave(key, Principal(link.level, key[1], link.id), reason)
 
     def owner(self, action: str, **fields: t.Any) -> None:
-        """Record something the owner did (to links, grants, project shares)."""
+        """Record something the owner did to project shares (links and grants are
+        recorded by :meth:`link_created` and :meth:`link_ended`)."""
         self.record(action, {"level": "owner"}, **fields)
 
     # -- documents edited live ---------------------------------------------------------------
@@ -517,10 +512,8 @@ class ActivityTrail(LoggingConfigurable):
             )
 
     # -- reading the trail -------------------------------------------------------------------
-    def _matches(self, record: Record, link: str | None, since: str | None) -> bool:
-        return (link is None or record.get("link") == link) and (
-            since is None or str(record.get("at", "")) >= since
-        )
+    def _matches(self, record: Record, link: str | None) -> bool:
+        return link is None or record.get("link") == link
 
     def latest(self, count: int = 100) -> list[Record]:
         """The latest ``count`` records, oldest first."""
@@ -549,7 +542,7 @@ class ActivityTrail(LoggingConfigurable):
             record = json.loads(line)
             if since is not None and str(record.get("at", "")) < since:
                 return found, None
-            if self._matches(record, link, None):
+            if self._matches(record, link):
                 if len(found) == limit:
                     return found, found[-1]["seq"]
                 found.append(record)
@@ -573,7 +566,7 @@ class ActivityTrail(LoggingConfigurable):
         for record in records_backwards(self.folder, before):
             if since is not None and str(record.get("at", "")) < since:
                 return found, None
-            if self._matches(record, link, None):
+            if self._matches(record, link):
                 if len(found) == limit:
                     return found, found[-1]["seq"]
                 found.append(record)

@@ -29,7 +29,7 @@ import urllib.parse
 
 from tornado import web
 
-from .. import policy, scope
+from .. import policy, scope, upstream
 
 READ, CHANGE, CREATE = "read", "change", "create"
 
@@ -115,10 +115,7 @@ def path_checked_files_handler(cls: type[web.RequestHandler]) -> type[web.Reques
             return t.cast(str, super().parse_url_path(url_path))
 
     # the route guard knows handlers by module and name: this is still that handler
-    PathCheckedFileHandler.__name__ = cls.__name__
-    PathCheckedFileHandler.__qualname__ = cls.__qualname__
-    PathCheckedFileHandler.__module__ = cls.__module__
-    return PathCheckedFileHandler
+    return upstream.named_as(PathCheckedFileHandler, cls)
 
 
 __all__ = ["CHANGE", "CREATE", "READ", "check_path", "path_checked_files_handler"]

@@ -79,6 +79,11 @@ describe('describe', () => {
       trans
     );
     expect(left.detail).toBe('the link was revoked');
+    const removed = describeRecord(
+      record({ action: 'guest.left', why: 'removed' }),
+      trans
+    );
+    expect(removed.detail).toBe('what the link shared was deleted');
     const owner = describeRecord(
       record({ action: 'link.create', level: 'owner', label: 'Team' }),
       trans

@@ -82,6 +82,8 @@ function whyText(why: string, trans: TranslationBundle): string {
       return trans.__('the link was revoked');
     case 'expired':
       return trans.__('the link expired');
+    case 'removed':
+      return trans.__('what the link shared was deleted');
     default:
       return why;
   }

@@ -49,10 +49,10 @@ function makeActivityPlugin(): JupyterFrontEndPlugin<void> {
       made = new DisposableSet();
       const owned = made;
       const open = new Map<string, MainAreaWidget<ActivityPanel>>();
-      let isOwner = false;
+      let mayManage = false;
 
       void capella.ready.then(session => {
-        isOwner = session?.you.may.manage ?? false;
+        mayManage = session?.you.may.manage ?? false;
         app.commands.notifyCommandChanged(CommandIDs.openActivity);
       });
 
@@ -84,8 +84,8 @@ function makeActivityPlugin(): JupyterFrontEndPlugin<void> {
             'What guests did through each link: arrivals, files, code run, refusals'
           ),
           icon: listIcon,
-          isVisible: () => isOwner,
-          isEnabled: () => isOwner,
+          isVisible: () => mayManage,
+          isEnabled: () => mayManage,
           describedBy: {
             args: {
               type: 'object',
