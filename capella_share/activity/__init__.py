@@ -2,7 +2,7 @@
 
 - :mod:`.trail`: the append-only, hash-chained files and their check;
 - :mod:`.manager`: :class:`ActivityTrail`, what is recorded and answered;
-- :mod:`.scope`: which guest's request the running code serves;
+- :mod:`.request`: which guest's request the running code serves;
 - :mod:`.contents`: the contents manager's side (files read and written);
 - :mod:`.routes`: the route guard's side (refusals, downloads, kernel actions);
 - :mod:`.handlers`: ``GET api/capella-share/activity``;

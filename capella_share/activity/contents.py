@@ -24,8 +24,10 @@ from tornado import web
 from .. import upstream
 from ..contextcall import call_with
 from ..identity import principal_of
+from ..policy import Principal
 from ..principal import current_principal
-from .request import RequestScope, request_scope
+from ..shares.rules import is_within
+from .request import GuestRequest, guest_request
 
 if t.TYPE_CHECKING:
     from .manager import ActivityTrail
@@ -64,19 +66,20 @@ class ActivityContentsMixin:
     private_folders: tuple[str, ...] = ()
 
     # -- who is asking ------------------------------------------------------------------
-    def _guest_scope(self) -> RequestScope | None:
-        return request_scope.get() if self.activity is not None else None
+    def _guest_request(self) -> GuestRequest | None:
+        return guest_request.get() if self.activity is not None else None
 
     def _refuse_private(self, *paths: str | None) -> None:
         """A 404 for a guest naming a path in a private folder, as for a path
         that is not there."""
-        if not self.private_folders or current_principal().is_owner:
+        principal = current_principal()
+        if not self.private_folders or principal.is_owner:
             return
         root = os.path.realpath(getattr(self, "root_dir", "") or ".")
         for path in paths:
             if not isinstance(path, str):
                 continue  # refused for its form, below
-            if is_private(os.path.join(root, path.strip("/")), self.private_folders):
+            if kept_out(principal, os.path.join(root, path.strip("/")), self.private_folders):
                 raise web.HTTPError(404, f"There is no file or folder {path.strip('/')!r}.")
 
     def get_extra_handlers(self) -> list[tuple[str, t.Any, dict[str, t.Any]]]:
@@ -91,13 +94,13 @@ class ActivityContentsMixin:
         request made it (fields that are callables are given the result)."""
 
         def then(result: t.Any) -> None:
-            scope = self._guest_scope()
-            if scope is None or self.activity is None:
+            request = self._guest_request()
+            if request is None or self.activity is None:
                 return
             values = {
                 key: value(result) if callable(value) else value for key, value in fields.items()
             }
-            self.activity.guest(scope.principal, action, scope.name, **values)
+            self.activity.guest(request.principal, action, request.name, **values)
 
         return then
 
@@ -107,11 +110,11 @@ class ActivityContentsMixin:
         get = super().get  # type:ignore[misc]
 
         def opened(model: t.Any) -> None:
-            scope = self._guest_scope()
+            request = self._guest_request()
             if (
-                scope is None
+                request is None
                 or not content
-                or scope.route != CONTENTS_ROUTE
+                or request.route != CONTENTS_ROUTE
                 or not isinstance(model, dict)
                 or model.get("type") == "directory"
             ):
@@ -128,7 +131,7 @@ class ActivityContentsMixin:
         base64 = isinstance(model, dict) and model.get("format") == "base64"
 
         def saved(result: t.Any) -> None:
-            if self._guest_scope() is None:
+            if self._guest_request() is None:
                 if self.activity is not None:
                     self.activity.live_saved(_stripped(path))  # a document's room saving
                 return
@@ -207,10 +210,13 @@ class ActivityContentsMixin:
         return super().trust_notebook(path)  # type:ignore[misc]
 
 
-def is_private(os_path: str, folders: t.Iterable[str]) -> bool:
-    """Whether ``os_path`` (resolved) lies in one of ``folders`` (real paths)."""
+def kept_out(principal: Principal, os_path: str, folders: t.Iterable[str]) -> bool:
+    """Whether ``principal`` is kept out of ``os_path`` (resolved): a guest in one of
+    the server's private ``folders`` (real paths), which only the owner reaches."""
+    if principal.is_owner:
+        return False
     real = os.path.realpath(os_path)
-    return any(real == folder or real.startswith(folder + os.sep) for folder in folders)
+    return any(is_within(real, folder) for folder in folders)
 
 
 def private_checked_files_handler(cls: type[web.RequestHandler]) -> type[web.RequestHandler]:
@@ -223,8 +229,7 @@ def private_checked_files_handler(cls: type[web.RequestHandler]) -> type[web.Req
         def validate_absolute_path(self, root: str, absolute_path: str) -> str | None:
             manager = self.settings.get("contents_manager")
             folders = getattr(manager, "private_folders", ())
-            guest = not principal_of(self.current_user).is_owner
-            if folders and guest and is_private(absolute_path, folders):
+            if kept_out(principal_of(self.current_user), absolute_path, folders):
                 raise web.HTTPError(404)
             return t.cast("str | None", super().validate_absolute_path(root, absolute_path))
 

@@ -16,7 +16,7 @@ from tornado.websocket import WebSocketHandler
 
 from ..request_marks import request_principal, request_user
 from ..settings import ACTIVITY_SETTING
-from .request import RequestScope, request_scope
+from .request import GuestRequest, guest_request
 
 #: Handler attribute: why the request was refused (its 403's message).
 _REFUSAL = "capella_share_refusal_reason"
@@ -80,14 +80,14 @@ ROUTE_RECORDS: dict[tuple[str, str], Maker] = {
 
 def begin(handler: web.RequestHandler, route: str) -> None:
     """A guest's request was let through to its handler: what the server does
-    for it from here is that guest's (see :mod:`.scope`)."""
+    for it from here is that guest's (see :mod:`.request`)."""
     if isinstance(handler, WebSocketHandler) or handler.settings.get(ACTIVITY_SETTING) is None:
         return
     principal = request_principal(handler.request)
     if principal is None or principal.is_owner:
         return
     name = getattr(request_user(handler.request), "display_name", "") or principal.username
-    request_scope.set(RequestScope(principal, name, route, handler.request.method or ""))
+    guest_request.set(GuestRequest(principal, name, route, handler.request.method or ""))
 
 
 def note_refusal(handler: web.RequestHandler, reason: str) -> None:
