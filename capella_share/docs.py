@@ -72,9 +72,7 @@ NOT_SHOWN: dict[str, str] = {
     "capella-share:session": "who the visitor is and what it may do, which its Lab reads",
 }
 
-_LEVELS = (Level.VIEW, Level.EDIT, Level.FULL)
-#: the letters policy.TABLE writes actions with
-_LETTERS = {READ: "r", WRITE: "w", EXECUTE: "x"}
+_LEVELS = tuple(Level(permission) for permission in policy.LINK_PERMISSIONS)
 
 
 def undescribed() -> list[str]:
@@ -94,8 +92,8 @@ def _phrases(level: Level, allowed: bool) -> list[str]:
         for action, words in PLAIN.get(resource, {}).items():
             if action == "own":
                 ok = letters == "own"
-            else:
-                ok = letters != "own" and _LETTERS[action] in letters
+            else:  # the policy's own answer ("own" is a space of the guest's, said apart)
+                ok = letters != "own" and policy.allows(policy.Principal(level), action, resource)
             if words and ok == allowed and words not in found:
                 found.append(words)
     return found
