@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import subprocess
 import sys
-import time
 import zipfile
 
 import pytest
+from helpers import until
 
 from capella_share.cli import main
 
@@ -93,10 +92,13 @@ async def test_a_share_made_by_the_cli_shows_in_the_running_server(shares_api, j
     status = main(["shares", "--root-dir", str(jp_root_dir), "create", "From", "Shell"])
     assert status == 0, capsys.readouterr()
     # the server looks at the registry at most once a second
-    deadline = time.monotonic() + 3
-    while not (listing := (await shares_api()).json()["shares"]):
-        assert time.monotonic() < deadline
-        await asyncio.sleep(0.1)
+    listing: list[dict] = []
+
+    async def listed() -> bool:
+        listing[:] = (await shares_api()).json()["shares"]
+        return bool(listing)
+
+    await until(listed, 3, "the server never listed the share")
     assert [s["path"] for s in listing] == ["from/shell"]
 
 

@@ -10,6 +10,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from helpers import until
 
 from capella_share.shares import deletion
 from capella_share.shares.deletion import TRASH_NAME
@@ -166,10 +167,7 @@ def leftovers(jp_root_dir, tmp_path):
 async def test_leftovers_are_removed_at_the_next_start(leftovers, fetch):
     trash, precious = leftovers
     assert (await fetch("api", "status")).code == 200  # the server has started
-    deadline = time.monotonic() + 5
-    while trash.exists():
-        assert time.monotonic() < deadline, os.listdir(trash)
-        await asyncio.sleep(0.05)
+    await until(lambda: not trash.exists(), 5, lambda: str(os.listdir(trash)))
     assert precious.read_text() == "keep"
 
 

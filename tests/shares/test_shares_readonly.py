@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
-import time
 
 import pytest
-from helpers import snapshot
+from helpers import snapshot, until
 
 from capella_share.shares import LocalShareProvider
 
@@ -230,11 +228,12 @@ async def test_a_permission_set_from_the_cli_applies_to_the_running_server(
         other.set_permission("gamma", "cli", "read-only")
     finally:
         other.close()
+
     # the server looks at the registry at most once a second
-    deadline = time.monotonic() + 3
-    while (await fetch("api", "contents", "gamma/cli/a.txt")).json()["writable"]:
-        assert time.monotonic() < deadline, "the server never saw the change"
-        await asyncio.sleep(0.1)
+    async def read_only() -> bool:
+        return not (await fetch("api", "contents", "gamma/cli/a.txt")).json()["writable"]
+
+    await until(read_only, 3, "the server never saw the change")
     assert (await put(fetch, "gamma/cli/a.txt", _text("b"))).code == 403
     assert (jp_root_dir / "gamma" / "cli" / "a.txt").read_text() == "a"
 
