@@ -215,15 +215,15 @@ class CapellaShareApp(ExtensionApp):
     share_provider_class = Type(
         klass=ShareProvider,
         config=True,
-        help="""Where project shares come from. LocalShareProvider: a registry the
-        owner manages from the Lab panel, the REST API and `jupyter capella-share
-        shares`. ManifestShareProvider: the JSON manifest named by manifest_path,
-        written by the platform that started the session; nothing can be changed
-        here. MountShareProvider: the volumes the platform mounted under
-        shares_root, a read-only mount a read-only share (see docs/shares.md).
-        RegistryShareProvider: the hub's share registry (docs/shares.md,
-        Platforms); the default when CAPELLA_SHARE_REGISTRY_URL is set.
-        Default: ManifestShareProvider when a manifest is named, else
+        help="""Where project shares come from. LocalShareProvider: a local share list
+        (SQLite) the owner manages from the Lab panel, the REST API and
+        `jupyter capella-share shares`. ManifestShareProvider: the JSON manifest
+        named by manifest_path, written by the platform that started the session;
+        nothing can be changed here. MountShareProvider: the volumes the platform
+        mounted under shares_root, a read-only mount a read-only share (see
+        docs/shares.md). RegistryShareProvider: the hub's share registry
+        (docs/shares.md, Platforms); the default when CAPELLA_SHARE_REGISTRY_URL
+        is set. Default: ManifestShareProvider when a manifest is named, else
         LocalShareProvider.""",
     )
 

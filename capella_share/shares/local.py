@@ -1,4 +1,4 @@
-"""The embedded share registry: SQLite in the Jupyter data directory, managed by the owner.
+"""The local share list: SQLite in the Jupyter data directory, managed by the owner.
 
 One database serves every server of the user: rows are keyed by the shares root
 they belong to. The CLI writes the same database; a running server sees its
@@ -38,7 +38,7 @@ class LocalShareProvider(ShareProvider):
 
     db_path = Unicode(
         config=True,
-        help="""The SQLite file of the share registry. Default: shares.sqlite in the
+        help="""The SQLite file of the local share list. Default: shares.sqlite in the
         capella_share folder of the Jupyter data directory.""",
     )
 
