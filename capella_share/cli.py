@@ -9,7 +9,8 @@
                                    [--limit N] [--json | --csv] [--verify] [--dir DIR]
 
 PROJECT and MODEL are names ("Demo project") or their folder names ("demo-project").
-The registry is the one the server uses; a running server sees changes within a second.
+The local share list (SQLite) is the one the server uses; a running server sees changes
+within a second.
 ``activity`` reads the activity trails the servers of this Jupyter data folder write
 (docs/activity.md); ``--verify`` checks that no record was removed or changed.
 """
@@ -25,7 +26,8 @@ import typing as t
 
 from . import __version__
 from .activity.export import CSV_COLUMNS, csv_row
-from .activity.trail import CURRENT, iso_ms, records_forwards, trail_files, verify
+from .activity.trail import CURRENT, record_time, records_forwards, trail_files, verify
+from .policy import LINK_PERMISSIONS
 from .shares import MANIFEST_ENV, LocalShareProvider, ManifestShareProvider, ShareError
 from .shares.archive import zip_chunks
 from .shares.deletion import empty_trash, remove_tree
@@ -172,13 +174,8 @@ def trail_folders(folder: str) -> list[str]:
 
 
 def _since(value: str) -> str:
-    from datetime import datetime, timezone
-
     try:
-        moment = datetime.fromisoformat(value.strip())
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
-        return iso_ms(moment)
+        return record_time(value)
     except (ValueError, OverflowError):
         raise argparse.ArgumentTypeError(
             f"not a time in ISO 8601 (such as 2025-01-31T09:00:00Z): {value!r}"
@@ -195,7 +192,7 @@ def _describe(record: dict[str, t.Any]) -> str:
     else:
         who = "server"
     skip = {"seq", "at", "action", "level", "link", "user", "name", "hash", "prev"}
-    if level not in ("view", "edit", "full"):
+    if level not in LINK_PERMISSIONS:
         skip.discard("link")  # the link acted on, not the actor's
     details = " ".join(
         f"{key}={value if isinstance(value, str) else json.dumps(value)}"
@@ -270,7 +267,9 @@ def parser() -> argparse.ArgumentParser:
         default="",
         help="where shares are made, relative to the root directory (default: the root)",
     )
-    shares.add_argument("--db", default="", help="the registry file (default: the server's)")
+    shares.add_argument(
+        "--db", default="", help="the local share list's SQLite file (default: the server's)"
+    )
     shares.add_argument(
         "--manifest", default="", help=f"a platform manifest to read (default: ${MANIFEST_ENV})"
     )

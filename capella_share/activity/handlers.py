@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timezone
+import typing as t
 
 from jupyter_server.auth.decorator import authorized
 from tornado import web
@@ -14,7 +14,7 @@ from ..linktoken import LINK_ID_RE
 from ..settings import ACTIVITY_SETTING
 from .export import CSV_COLUMNS, csv_row
 from .manager import ActivityTrail, Record
-from .trail import iso_ms
+from .trail import record_time
 
 #: The most records one JSON page holds, and the most a CSV download holds.
 MAX_PAGE = 1000
@@ -45,7 +45,7 @@ class ActivityHandler(CapellaShareHandler):
             records: list[Record] = []
             following = None
         else:
-            records, following = await trail.search(link, since, before, limit or 100)
+            records, following = await trail.search(link, since, before, limit)
         if wants_csv:
             self._send_csv(records, link)
             return
@@ -90,19 +90,19 @@ class ActivityHandler(CapellaShareHandler):
         if value is None or value == "":
             return None
         try:
-            moment = datetime.fromisoformat(value.strip().replace("z", "Z"))
+            return record_time(value)
         except ValueError:
             raise web.HTTPError(
                 400,
                 f"since must be a time in ISO 8601, such as 2025-01-31T09:00:00Z; got {value!r}.",
             ) from None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
-        try:
-            return iso_ms(moment)
-        except (OverflowError, ValueError):
+        except OverflowError:
             raise web.HTTPError(400, f"since is out of range; got {value!r}.") from None
 
+    @t.overload
+    def _whole(self, name: str, default: int, low: int, high: int) -> int: ...
+    @t.overload
+    def _whole(self, name: str, default: None, low: int, high: int) -> int | None: ...
     def _whole(self, name: str, default: int | None, low: int, high: int) -> int | None:
         value = self._one(name)
         if value is None or value == "":

@@ -19,8 +19,10 @@ from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 from traitlets import Float, Int, Unicode, default
 from traitlets.config import LoggingConfigurable
 
+from .. import upstream
+from ..policy import is_within
 from ..poller import Poller
-from ..shares.provider import is_within
+from ..shares.rules import error_message
 from .manager import ActivityTrail, Record
 
 #: Where the last seq the registry took is kept, in the trail's folder.
@@ -29,7 +31,8 @@ SENT = "registry-sent"
 
 def server_name(environ: t.Mapping[str, str]) -> str:
     """This server as the registry names it: "<owner>/<server name>"."""
-    return f"{environ.get('JUPYTERHUB_USER', '')}/{environ.get('JUPYTERHUB_SERVER_NAME', '')}"
+    user, server = upstream.hub_server(environ) or ("", "")
+    return f"{user}/{server}"
 
 
 class RegistryShipper(LoggingConfigurable):
@@ -116,7 +119,7 @@ class RegistryShipper(LoggingConfigurable):
             return None
         with contextlib.suppress(Exception):
             for share in self.shares.list_shares():
-                if is_within("/" + path, "/" + share.path):
+                if is_within(path, share.path):
                     return str(share.project)
         return None
 
@@ -153,7 +156,12 @@ class RegistryShipper(LoggingConfigurable):
         )
         try:
             await AsyncHTTPClient().fetch(request)
-        except (HTTPClientError, OSError) as error:
+        except HTTPClientError as error:
+            # the registry says why in its {"message"} body
+            answer = error.response.body if error.response is not None else None
+            self._failed(error_message(answer, str(error)))
+            return False
+        except OSError as error:
             self._failed(str(error))
             return False
         if self.problem:

@@ -51,6 +51,22 @@ def iso_ms(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def record_time(value: str) -> str:
+    """A time someone gave (ISO 8601, UTC when it names no zone) as records carry
+    it, to compare with their ``at``. ValueError if it is not such a time,
+    OverflowError if it is one no record can carry."""
+    text = value.strip()
+    if text[-1:] in ("Z", "z"):  # Python 3.10 reads no Z
+        text = text[:-1] + "+00:00"
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    try:
+        return iso_ms(moment)
+    except (OverflowError, ValueError):
+        raise OverflowError(f"out of range: {value!r}") from None
+
+
 def canonical(record: t.Mapping[str, t.Any]) -> bytes:
     """The bytes a record is hashed and stored as: JSON, keys sorted, no spaces."""
     return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
