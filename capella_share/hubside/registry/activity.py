@@ -23,7 +23,6 @@ from sqlalchemy import DateTime, Integer, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ...linktoken import LINK_ID_RE
-from ...shares.rules import MANAGER, check_slug
 from .store import Base, HubUser, Project, RegistryError, RegistryStore
 
 #: The most records one request may send, and one page may hold.
@@ -105,7 +104,7 @@ class ActivityLog:
             raise RegistryError(400, f"records must be a list of 1 to {MAX_BATCH} records.")
         checked = [_checked(record) for record in records]
         with self.store.sessions.begin() as db:
-            roles = self.store._roles(db, who.name, who.groups)
+            roles = self.store.roles_of(db, who.name, who.groups)
             member_of = set(
                 db.scalars(select(Project.slug).where(Project.id.in_(sorted(roles)))).all()
             )
@@ -154,13 +153,7 @@ class ActivityLog:
         with self.store.sessions() as db:
             query = select(ActivityRow).order_by(ActivityRow.id.desc())
             if project is not None:
-                check_slug(project, "project")
-                _, role = self.store._visible(db, who, project)
-                if role != MANAGER and not who.admin:
-                    raise RegistryError(
-                        403,
-                        f"Only the managers of {project!r} and hub admins may read its activity.",
-                    )
+                self.store.check_manager(who, project, "read its activity", db)
                 query = query.where(ActivityRow.project == project)
             if server is not None:
                 if not isinstance(server, str) or not _SERVER.match(server):

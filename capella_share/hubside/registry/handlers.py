@@ -38,7 +38,7 @@ PAGE_CSP = (
 
 
 class RegistryHandler(HubOAuthenticated, web.RequestHandler):  # type: ignore[misc]  # jupyterhub ships no types
-    """Knows the principal; turns refusals into ``{"message": ...}``."""
+    """Knows the hub user asking; turns refusals into ``{"message": ...}``."""
 
     def initialize(self, store: RegistryStore, hub_auth: HubOAuth) -> None:
         self.store = store
@@ -62,7 +62,7 @@ class RegistryHandler(HubOAuthenticated, web.RequestHandler):  # type: ignore[mi
         return self._registry_user
 
     @property
-    def principal(self) -> HubUser:
+    def hub_user(self) -> HubUser:
         model = self.current_user
         if model.get("kind", "user") != "user":
             raise web.HTTPError(403, "The registry answers hub users, not services.")
@@ -129,6 +129,20 @@ class APIHandler(RegistryHandler):
             raise web.HTTPError(400, "Missing field(s): %s.", ", ".join(missing))
         return value
 
+    @t.overload
+    def whole(self, name: str, default: int, highest: int) -> int: ...
+    @t.overload
+    def whole(self, name: str, default: None, highest: int) -> int | None: ...
+    def whole(self, name: str, default: int | None, highest: int) -> int | None:
+        """The query argument ``name``, a whole number from 1 to ``highest``; ``default``
+        when it is not given."""
+        raw = self.get_query_argument(name, None)
+        if raw is None or raw == "":
+            return default
+        if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= highest:
+            raise web.HTTPError(400, "%s must be a whole number from 1 to %d.", name, highest)
+        return int(raw)
+
     def send(self, model: t.Any, status: int = 200) -> None:
         self.set_status(status)
         self.set_header("Content-Type", "application/json; charset=UTF-8")
@@ -138,17 +152,17 @@ class APIHandler(RegistryHandler):
 class MeHandler(APIHandler):
     @web.authenticated
     def get(self) -> None:
-        self.send(self.store.me(self.principal))
+        self.send(self.store.me(self.hub_user))
 
 
 class ProjectsHandler(APIHandler):
     @web.authenticated
     def get(self) -> None:
-        self.send({"projects": self.store.list_projects(self.principal)})
+        self.send({"projects": self.store.list_projects(self.hub_user)})
 
     @web.authenticated
     def post(self) -> None:
-        who = self.principal
+        who = self.hub_user
         if not self.store.may_create_projects(who):
             self.refuse(
                 ShareError(403, "Only hub admins and project creators may create projects.")
@@ -164,13 +178,13 @@ class ProjectHandler(APIHandler):
     @web.authenticated
     def get(self, project: str) -> None:
         try:
-            self.send(self.store.project(self.principal, project))
+            self.send(self.store.project(self.hub_user, project))
         except ShareError as error:
             self.refuse(error)
 
     @web.authenticated
     def delete(self, project: str) -> None:
-        who = self.principal
+        who = self.hub_user
         try:
             self.store.check_manager(who, project)
             confirm = self.body(allowed={"confirm"}).get("confirm")
@@ -182,7 +196,7 @@ class ProjectHandler(APIHandler):
 class MemberHandler(APIHandler):
     @web.authenticated
     def put(self, project: str, kind: str, name: str) -> None:
-        who = self.principal
+        who = self.hub_user
         try:
             self.store.check_manager(who, project)
             role = self.body(allowed={"role"}, required={"role"})["role"]
@@ -193,7 +207,7 @@ class MemberHandler(APIHandler):
     @web.authenticated
     def delete(self, project: str, kind: str, name: str) -> None:
         try:
-            self.store.remove_member(self.principal, project, kind, name)
+            self.store.remove_member(self.hub_user, project, kind, name)
         except ShareError as error:
             self.refuse(error)
         self.set_status(204)
@@ -203,7 +217,7 @@ class MemberHandler(APIHandler):
 class SharesHandler(APIHandler):
     @web.authenticated
     def post(self, project: str) -> None:
-        who = self.principal
+        who = self.hub_user
         try:
             self.store.check_manager(who, project)
             model = self.body(allowed={"model"}, required={"model"})["model"]
@@ -215,7 +229,7 @@ class SharesHandler(APIHandler):
 class ShareHandler(APIHandler):
     @web.authenticated
     async def delete(self, project: str, model: str) -> None:
-        who = self.principal
+        who = self.hub_user
         try:
             self.store.check_manager(who, project)
             confirm = self.body(allowed={"confirm"}).get("confirm")
@@ -227,7 +241,7 @@ class ShareHandler(APIHandler):
 class UserSharesHandler(APIHandler):
     @web.authenticated
     async def get(self, name: str) -> None:
-        who = self.principal
+        who = self.hub_user
         try:
             check_member_name(name, "user")
         except ShareError as error:
@@ -260,15 +274,9 @@ class AuditHandler(APIHandler):
     @web.authenticated
     def get(self) -> None:
         project = self.get_query_argument("project", None) or None
-        raw_limit = self.get_query_argument("limit", "100")
-        if (
-            not raw_limit.isascii()
-            or not raw_limit.isdigit()
-            or not 1 <= int(raw_limit) <= MAX_AUDIT
-        ):
-            raise web.HTTPError(400, "limit must be a whole number from 1 to %d.", MAX_AUDIT)
+        limit = self.whole("limit", 100, MAX_AUDIT)
         try:
-            self.send(self.store.audit(self.principal, project, int(raw_limit)))
+            self.send(self.store.audit(self.hub_user, project, limit))
         except ShareError as error:
             self.refuse(error)
 
@@ -284,7 +292,7 @@ class ActivityHandler(APIHandler):
     def post(self) -> None:
         body = self.body(("server", "records"), ("server", "records"), ACTIVITY_BODY)
         try:
-            self.send(self.log_store.add(self.principal, body["server"], body["records"]))
+            self.send(self.log_store.add(self.hub_user, body["server"], body["records"]))
         except ShareError as error:
             self.refuse(error)
 
@@ -292,20 +300,12 @@ class ActivityHandler(APIHandler):
     def get(self) -> None:
         project = self.get_query_argument("project", None) or None
         server = self.get_query_argument("server", None) or None
-        limit = self._whole("limit", 100, MAX_PAGE)
-        before = self._whole("before", None, 2**62)
+        limit = self.whole("limit", 100, MAX_PAGE)
+        before = self.whole("before", None, 2**62)
         try:
-            self.send(self.log_store.read(self.principal, project, server, before, limit or 100))
+            self.send(self.log_store.read(self.hub_user, project, server, before, limit))
         except ShareError as error:
             self.refuse(error)
-
-    def _whole(self, name: str, default: int | None, highest: int) -> int | None:
-        raw = self.get_query_argument(name, None)
-        if raw is None or raw == "":
-            return default
-        if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= highest:
-            raise web.HTTPError(400, "%s must be a whole number from 1 to %d.", name, highest)
-        return int(raw)
 
 
 class CallbackHandler(HubOAuthCallbackHandler):  # type: ignore[misc]  # jupyterhub ships no types
@@ -327,7 +327,7 @@ class PageHandler(RegistryHandler):
             api=url_path_join(self.hub_auth.base_url, "api/"),
             static=url_path_join(self.hub_auth.base_url, "static/"),
             hub=self.hub_auth.hub_prefix,
-            user=self.principal.name,
+            user=self.hub_user.name,
         )
 
 

@@ -225,7 +225,7 @@ class RegistryStore:
             (Member.kind == "group") & Member.name.in_(sorted(groups)),
         )
 
-    def _roles(self, db: Session, name: str, groups: t.Iterable[str]) -> dict[int, str]:
+    def roles_of(self, db: Session, name: str, groups: t.Iterable[str]) -> dict[int, str]:
         """Project id -> the highest role of ``name`` (with ``groups``) in it."""
         rows = db.execute(
             select(Member.project_id, Member.role).where(self._member_filter(name, groups))
@@ -236,30 +236,33 @@ class RegistryStore:
         return {project_id: highest(roles) or READ_ONLY for project_id, roles in found.items()}
 
     def _visible(self, db: Session, who: HubUser, slug: t.Any) -> tuple[Project, str | None]:
-        """The project and the principal's role in it; 404 for non-members."""
+        """The project and the role of ``who`` in it; 404 for non-members."""
         check_slug(slug, "project")
         project = db.scalar(select(Project).where(Project.slug == slug))
         role = None
         if project is not None:
-            role = self._roles(db, who.name, who.groups).get(project.id)
+            role = self.roles_of(db, who.name, who.groups).get(project.id)
         if project is None or (role is None and not who.admin):
             raise RegistryError(404, f"There is no project {slug!r} that you are a member of.")
         return project, role
 
-    def _managed(self, db: Session, who: HubUser, slug: t.Any) -> tuple[Project, str | None]:
+    def check_manager(
+        self, who: HubUser, slug: t.Any, doing: str = "change it", db: Session | None = None
+    ) -> Project:
+        """The project ``slug`` if ``who`` manages it or is a hub admin: 404 for
+        non-members, 403 for members who are not managers, saying they may not
+        ``doing``. Asked in ``db``, else in a session of its own."""
+        if db is None:
+            with self.sessions() as own:
+                return self.check_manager(who, slug, doing, own)
         project, role = self._visible(db, who, slug)
         if role != MANAGER and not who.admin:
             raise RegistryError(
                 403,
-                f"Only the managers of {project.slug!r} and hub admins may change it; "
+                f"Only the managers of {project.slug!r} and hub admins may {doing}; "
                 f"you are {role}.",
             )
-        return project, role
-
-    def check_manager(self, who: HubUser, slug: t.Any) -> None:
-        """404 for non-members, 403 for members who are not managers (nor admins)."""
-        with self.sessions() as db:
-            self._managed(db, who, slug)
+        return project
 
     @staticmethod
     def _audit(
@@ -289,7 +292,7 @@ class RegistryStore:
 
     def list_projects(self, who: HubUser) -> list[dict[str, t.Any]]:
         with self.sessions() as db:
-            roles = self._roles(db, who.name, who.groups)
+            roles = self.roles_of(db, who.name, who.groups)
             query = select(Project).order_by(Project.slug)
             if not who.admin:
                 query = query.where(Project.id.in_(sorted(roles)))
@@ -347,7 +350,7 @@ class RegistryStore:
         if who.name != name and not who.admin:
             raise RegistryError(403, "Only the user themself and hub admins may list their shares.")
         with self.sessions() as db:
-            roles = self._roles(db, name, groups)
+            roles = self.roles_of(db, name, groups)
             rows = db.execute(
                 select(Project, ShareRow)
                 .join(ShareRow, ShareRow.project_id == Project.id)
@@ -373,10 +376,10 @@ class RegistryStore:
         with self.sessions() as db:
             query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
             if project is not None:
-                self._managed(db, who, project)
+                self.check_manager(who, project, "read its audit log", db)
                 query = query.where(AuditEntry.project == project)
             elif not who.admin:
-                roles = self._roles(db, who.name, who.groups)
+                roles = self.roles_of(db, who.name, who.groups)
                 managed = [pid for pid, role in roles.items() if role == MANAGER]
                 slugs = db.scalars(select(Project.slug).where(Project.id.in_(managed))).all()
                 query = query.where(AuditEntry.project.in_(sorted(slugs)))
@@ -417,7 +420,7 @@ class RegistryStore:
 
     def delete_project(self, who: HubUser, slug: t.Any, confirm: t.Any) -> dict[str, t.Any]:
         with self.sessions.begin() as db:
-            project, _ = self._managed(db, who, slug)
+            project = self.check_manager(who, slug, db=db)
             if confirm != project.slug:
                 raise RegistryError(
                     400, f'To delete the project, confirm with {{"confirm": "{project.slug}"}}.'
@@ -458,7 +461,7 @@ class RegistryStore:
     ) -> dict[str, t.Any]:
         """Add a member, or change their role (200 either way)."""
         with self.sessions.begin() as db:
-            project, _ = self._managed(db, who, slug)
+            project = self.check_manager(who, slug, db=db)
             kind, role = check_kind(kind), check_role(role)
             name = check_member_name(name, kind)
             member = self._member(db, project, kind, name)
@@ -478,7 +481,7 @@ class RegistryStore:
 
     def remove_member(self, who: HubUser, slug: t.Any, kind: t.Any, name: t.Any) -> None:
         with self.sessions.begin() as db:
-            project, _ = self._managed(db, who, slug)
+            project = self.check_manager(who, slug, db=db)
             kind = check_kind(kind)
             name = check_member_name(name, kind)
             member = self._member(db, project, kind, name)
@@ -494,7 +497,7 @@ class RegistryStore:
         """A share for a model of the project; its folder (or volume) made ready."""
         try:
             with self.sessions.begin() as db:
-                project, _ = self._managed(db, who, slug)
+                project = self.check_manager(who, slug, db=db)
                 model_slug = slug_of(model, "model")
                 share = ShareRow(
                     project_id=project.id, model=model_slug, name=model.strip(), created=_now()
@@ -540,7 +543,7 @@ class RegistryStore:
         detached: tuple[ShareRef, str | None] | None = None
         try:
             with self.sessions.begin() as db:
-                project, _ = self._managed(db, who, slug)
+                project = self.check_manager(who, slug, db=db)
                 check_slug(model, "model")
                 key = f"{project.slug}/{model}"
                 ref = ShareRef(share_id(project.slug, model), project.slug, model)

@@ -21,8 +21,7 @@ from traitlets.config import LoggingConfigurable
 
 from ...shares.rules import (
     MOUNT_ROOT_ENV,
-    READ_ONLY,
-    READ_WRITE,
+    PERMISSIONS,
     REGISTRY_URL_ENV,
     check_slug,
     error_message,
@@ -192,7 +191,7 @@ def _checked(entry: t.Any) -> dict[str, t.Any]:
     if not _ID_RE.match(share_id):
         raise ValueError(f"the share id {share_id!r} is not a Kubernetes name part")
     permission = entry.get("permission")
-    if permission not in (READ_WRITE, READ_ONLY):
+    if permission not in PERMISSIONS:
         raise ValueError(f"{share_id}: permission {permission!r}")
     return {**entry, "id": share_id}
 
