@@ -141,7 +141,7 @@ def expect(admin, manager, read_write, read_only, outsider, anonymous=403) -> di
 
 
 def test_role_matrix(hub):
-    """Every endpoint as every principal: who may, and what the others get."""
+    """Every endpoint as every hub user: who may, and what the others get."""
     slug = make_project(hub, "Matrix Project", ["Fixed"])
     spare = {who: make_project(hub, f"Spare {who}") for who in ("alice", "bob")}
     folder = hub.storage_root / slug / "fixed"
@@ -652,7 +652,7 @@ CHECKS = [
     content_type_conformance,
     response_schema_conformance,
 ]
-#: (valid, invalid) generated requests per operation and principal.
+#: (valid, invalid) generated requests per operation and hub user.
 EXAMPLES = (12, 8)
 
 
