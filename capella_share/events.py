@@ -2,10 +2,11 @@
 read them.
 
 Events of ours are the owner's business (they name links and what their guests
-did): a guest's subscription to the event stream never receives them. Events a
-client posts to the bus are never taken for ours: only the server emits under
-our schemas, and ``POST api/events`` naming one of them is refused, whoever
-sends it (a platform's event handlers ship what the bus carries).
+did): a guest's subscription to the event stream never receives them, and the
+activity trail's records go only to the event handlers an operator configured
+(:func:`activity_emitter`). Events a client posts to the bus are never taken for
+ours: only the server emits under our schemas, and ``POST api/events`` naming
+one of them is refused, whoever sends it.
 """
 
 from __future__ import annotations
@@ -88,12 +89,13 @@ SCHEMAS: dict[str, dict[str, t.Any]] = {
 
 
 def register(serverapp: t.Any) -> None:
-    """Make the server's event logger know our schemas."""
+    """Make the server's event logger know our schemas that go on its bus (the
+    trail's records do not: see :func:`activity_emitter`)."""
     logger = getattr(serverapp, "event_logger", None)
     if logger is None:
         return
     for schema_id, schema in SCHEMAS.items():
-        if schema_id not in logger.schemas.schema_ids:
+        if schema_id != ACTIVITY and schema_id not in logger.schemas.schema_ids:
             logger.register_event_schema(schema)
 
 
@@ -122,10 +124,22 @@ def shown_to(principal: Principal, schema_id: str, data: t.Any) -> bool:
 
 
 def activity_emitter(serverapp: t.Any) -> t.Callable[[dict[str, t.Any]], None] | None:
-    """What puts a trail record on the event bus (None without an event logger)."""
-    logger = getattr(serverapp, "event_logger", None)
-    if logger is None:
+    """What hands each trail record, as an event of our schema, to the event
+    handlers the operator configured (``c.EventLogger.handlers``: a platform ships
+    them to its SIEM); None when there are none.
+
+    The records go through an event logger of their own, configured as the
+    server's is, and not on the server's event bus: there every open Lab, guests'
+    included, listens, and each record would cost a schema check and a task per
+    Lab (the owner's activity view asks the trail's API instead)."""
+    if getattr(serverapp, "event_logger", None) is None:
         return None
+    from jupyter_events import EventLogger
+
+    logger = EventLogger(parent=serverapp)
+    if not logger.handlers:
+        return None
+    logger.register_event_schema(SCHEMAS[ACTIVITY])
 
     def emit(record: dict[str, t.Any]) -> None:
         logger.emit(schema_id=ACTIVITY, data=record)

@@ -22,7 +22,9 @@ MAX_CSV = 100_000
 
 
 class ActivityHandler(CapellaShareHandler):
-    """``activity?link=&since=&before=&limit=&format=``: who did what, newest first."""
+    """``activity?link=&since=&before=&after=&limit=&format=``: who did what, newest
+    first (``after``: only what came after the record of that ``seq``, for a view
+    that follows the trail)."""
 
     auth_resource = "capella-share:links"
 
@@ -36,6 +38,7 @@ class ActivityHandler(CapellaShareHandler):
         link = self._link()
         since = self._since()
         before = self._whole("before", None, 1, 2**62)
+        after = self._whole("after", None, 0, 2**62)
         wants_csv = self._format() == "csv"
         limit = self._whole(
             "limit", MAX_CSV if wants_csv else 100, 1, MAX_CSV if wants_csv else MAX_PAGE
@@ -45,7 +48,7 @@ class ActivityHandler(CapellaShareHandler):
             records: list[Record] = []
             following = None
         else:
-            records, following = await trail.search(link, since, before, limit)
+            records, following = await trail.search(link, since, before, limit, after)
         if wants_csv:
             self._send_csv(records, link)
             return

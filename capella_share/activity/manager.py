@@ -202,6 +202,8 @@ class ActivityTrail(LoggingConfigurable):
         self._refusals: dict[tuple[str, str], _Refusals] = {}
         #: file id -> who edited the document live since it was last saved -> updates
         self._editors: dict[str, dict[tuple[str, ...], int]] = {}
+        #: records stored but not yet on the event bus (see _send_events)
+        self._unsent: list[Record] = []
         #: resolves a contents path to the file id of its live document (set by the app)
         self.file_id_of: t.Callable[[str], str | None] = lambda path: None
         links.on_create(self.link_created)
@@ -239,6 +241,7 @@ class ActivityTrail(LoggingConfigurable):
         self._recent = collections.deque(reversed(recent), maxlen=max(1, self.memory))
 
     def close(self) -> None:
+        self._send_events()
         if self._retry is not None:
             IOLoop.current().remove_timeout(self._retry)
             self._retry = None
@@ -283,8 +286,24 @@ class ActivityTrail(LoggingConfigurable):
         assert self.writer is not None
         self._recent.append((record["seq"], self.writer.last_line))
         if self.emit is not None:
+            self._unsent.append(record)
+            if len(self._unsent) == 1:
+                try:
+                    loop = asyncio.get_running_loop()
+                except RuntimeError:  # no loop (a script): at once
+                    self._send_events()
+                else:
+                    loop.call_soon(self._send_events)
+
+    def _send_events(self) -> None:
+        """Put the records stored since the last call on the event bus, once the
+        request that made them has had its turn: the bus checks every event
+        against its schema, which costs more than writing the record, and the
+        guest's answer need not wait for it (the file has the record already)."""
+        unsent, self._unsent = self._unsent, []
+        for record in unsent:
             try:
-                self.emit(record)
+                self.emit(record)  # type:ignore[misc]
             except Exception:  # the file has it: a broken event handler costs no record
                 self.log.exception("capella-share: an activity event could not be emitted")
 
@@ -525,16 +544,20 @@ class ActivityTrail(LoggingConfigurable):
         since: str | None = None,
         before: int | None = None,
         limit: int = 100,
+        after: int | None = None,
     ) -> tuple[list[Record], int | None]:
         """The records (newest first) of ``link`` (every link's and the owner's
         when None), made at or after ``since`` (as records write their time), with
-        a ``seq`` lower than ``before``; at most ``limit``. With them, the
-        ``before`` of the next page, or None when there is none."""
+        a ``seq`` lower than ``before`` and above ``after``; at most ``limit``.
+        With them, the ``before`` of the next page, or None when there is none
+        (always None with ``after``: what follows is asked for again)."""
         found: list[Record] = []
         oldest_in_memory: int | None = None
         needle = b'"link":' + json.dumps(link).encode() if link is not None else b""
         for seq, line in reversed(self._recent):
             oldest_in_memory = seq
+            if after is not None and seq <= after:
+                return found, None
             if before is not None and seq >= before:
                 continue
             if needle not in line:
@@ -544,15 +567,17 @@ class ActivityTrail(LoggingConfigurable):
                 return found, None
             if self._matches(record, link):
                 if len(found) == limit:
-                    return found, found[-1]["seq"]
+                    return found, None if after is not None else found[-1]["seq"]
                 found.append(record)
         if (oldest_in_memory is not None and oldest_in_memory <= 1) or not self.folder:
+            return found, None
+        if after is not None and oldest_in_memory is not None and oldest_in_memory <= after + 1:
             return found, None
         # older than what memory holds: read the files, off the event loop
         if oldest_in_memory is not None:
             before = oldest_in_memory if before is None else min(before, oldest_in_memory)
         return await asyncio.get_running_loop().run_in_executor(
-            None, self._search_files, found, link, since, before, limit
+            None, self._search_files, found, link, since, before, limit, after
         )
 
     def _search_files(
@@ -562,13 +587,16 @@ class ActivityTrail(LoggingConfigurable):
         since: str | None,
         before: int | None,
         limit: int,
+        after: int | None = None,
     ) -> tuple[list[Record], int | None]:
         for record in records_backwards(self.folder, before):
+            if after is not None and record["seq"] <= after:
+                return found, None
             if since is not None and str(record.get("at", "")) < since:
                 return found, None
             if self._matches(record, link):
                 if len(found) == limit:
-                    return found, found[-1]["seq"]
+                    return found, None if after is not None else found[-1]["seq"]
                 found.append(record)
         return found, None
 

@@ -18,6 +18,7 @@ from helpers import until
 from capella_share.activity import manager
 from capella_share.activity.manager import ActivityTrail
 from capella_share.activity.trail import records_forwards, verify
+from capella_share.events import ACTIVITY
 from capella_share.links import LinkManager
 
 pytestmark = pytest.mark.timeout(60)
@@ -57,6 +58,17 @@ async def test_pages_filters_and_the_csv_download(fetch, make_link, jp_root_dir)
     ]
     assert last["next"] is None
 
+    # what a view that follows the trail asks for: what came after the newest it shows
+    newest = page["records"][0]["seq"]
+    await reads(fetch, first_token, jp_root_dir, 2, "c")
+    after = (await activity(fetch, link=first["id"], after=str(newest))).json()
+    assert [r["path"] for r in after["records"]] == ["c1.txt", "c0.txt"]
+    assert after["next"] is None and all(r["seq"] > newest for r in after["records"])
+    capped = (await activity(fetch, after=str(newest), limit="1")).json()
+    assert [r["path"] for r in capped["records"]] == ["c1.txt"] and capped["next"] is None
+    latest = after["records"][0]["seq"]
+    assert (await activity(fetch, link=first["id"], after=str(latest))).json()["records"] == []
+
     everything = (await activity(fetch, limit="1000")).json()["records"]
     cut = everything[2]["at"]
     since = (await activity(fetch, since=cut, limit="1000")).json()["records"]
@@ -81,7 +93,7 @@ async def test_pages_filters_and_the_csv_download(fetch, make_link, jp_root_dir)
         "details",
     ]
     assert [row[2] for row in rows[1:3]] == ["link.create", "guest.arrived"]
-    assert len(rows) == 1 + 2 + 12
+    assert len(rows) == 1 + 2 + 14
     # a guest's name is never a formula for the spreadsheet that opens the file
     assert rows[2][6] == "'=HYPERLINK(1)"
     assert json.loads(rows[1][9])["label"] == "=HYPERLINK(1)"
@@ -99,6 +111,8 @@ async def test_pages_filters_and_the_csv_download(fetch, make_link, jp_root_dir)
         {"limit": "-1"},
         {"limit": "\uff11\uff10"},  # digits, but not ASCII ones
         {"before": "x"},
+        {"after": "-1"},
+        {"after": "1.5"},
         {"format": "xml"},
     ],
 )
@@ -297,3 +311,10 @@ async def test_no_record_grows_with_what_a_guest_sends(fetch, make_link, capella
         )
         < 4096
     )
+
+
+async def test_without_an_operators_event_handler_no_record_is_emitted(capella, jp_serverapp):
+    # no c.EventLogger.handlers here: the trail hands its records to nobody, and
+    # the event stream Labs subscribe to does not even know their schema
+    assert capella.activity.emit is None
+    assert ACTIVITY not in jp_serverapp.event_logger.schemas.schema_ids
