@@ -264,12 +264,6 @@ export const KERNEL_RESTARTED = 'urn:capella-share:event:kernel-restarted:v1';
 export const ROLE_OPTION = 'capellaShareRole';
 
 /**
- * The server's event carrying each record of its activity trail as it is made
- * (capella_share/events.py; guests never receive it).
- */
-export const ACTIVITY_EVENT = 'urn:capella-share:event:activity:v1';
-
-/**
  * One record of the activity trail (docs/activity.md): who did what, when.
  * Guests' records name their link, user name, display name and level; the
  * owner's say `level: 'owner'`; the server's own carry no level.
@@ -308,6 +302,8 @@ export interface IActivityQuery {
   link?: string;
   since?: string;
   before?: number;
+  /** only the records whose `seq` is greater (newest first; `next` is null) */
+  after?: number;
   limit?: number;
 }
 

@@ -3,7 +3,7 @@ import { nullTranslator } from '@jupyterlab/translation';
 import { describe as describeRecord, endedText } from '../activity/describe';
 import { ActivityModel } from '../activity/model';
 import { activityQuery, ShareClient } from '../client';
-import { IActivityPage, IActivityRecord } from '../tokens';
+import { IActivityPage, IActivityQuery, IActivityRecord } from '../tokens';
 
 const trans = nullTranslator.load('capella_share');
 
@@ -115,41 +115,148 @@ describe('activityQuery', () => {
       '?format=csv'
     );
   });
+
+  it('asks for the records after a seq', () => {
+    expect(activityQuery({ link: 'aaaaaaaaaaaa', after: 41, limit: 100 })).toBe(
+      '?link=aaaaaaaaaaaa&after=41&limit=100'
+    );
+    expect(activityQuery({ after: 0 })).toBe('?after=0');
+  });
 });
 
 describe('ActivityModel', () => {
-  function client(pages: IActivityPage[]): ShareClient {
-    const fake = { activity: jest.fn(async () => pages.shift()!) };
-    return fake as unknown as ShareClient;
+  /** A client answering GET activity from a list, in turn. */
+  function client(answers: Array<IActivityPage | Error>) {
+    const activity = jest.fn(async (query: IActivityQuery) => {
+      const answer = answers.shift();
+      if (answer === undefined) {
+        throw new Error('asked once too often');
+      }
+      if (answer instanceof Error) {
+        throw answer;
+      }
+      return answer;
+    });
+    return { client: { activity } as unknown as ShareClient, activity };
   }
 
-  it('pages back, and shows the records the server just made first', async () => {
-    const model = new ActivityModel({
-      client: client([
-        {
-          records: [record({ seq: 5 }), record({ seq: 4 })],
-          next: 4,
-          recording: true,
-          problem: null
-        },
-        {
-          records: [record({ seq: 3 })],
-          next: null,
-          recording: true,
-          problem: null
-        }
-      ]),
-      link: 'aaaaaaaaaaaa'
-    });
+  /** A page holding these seqs (newest first). */
+  function page(seqs: number[], next: number | null = null): IActivityPage {
+    return {
+      records: seqs.map(seq => record({ seq })),
+      next,
+      recording: true,
+      problem: null
+    };
+  }
+
+  /** seqs from `newest` down to `oldest` */
+  function seqs(newest: number, oldest: number): number[] {
+    return Array.from({ length: newest - oldest + 1 }, (_, i) => newest - i);
+  }
+
+  /**
+   * Follow until the poll has asked `times` more, and its answers are taken;
+   * then stop (the next `follow` asks at once again).
+   */
+  async function followed(
+    model: ActivityModel,
+    activity: jest.Mock,
+    times = 1
+  ): Promise<void> {
+    const wanted = activity.mock.calls.length + times;
+    model.follow();
+    for (let i = 0; i < 200 && activity.mock.calls.length < wanted; i++) {
+      await new Promise(resolve => setTimeout(resolve, 5));
+    }
+    expect(activity.mock.calls.length).toBe(wanted);
+    await activity.mock.results[wanted - 1].value.catch(() => undefined);
+    await new Promise(resolve => setTimeout(resolve, 5));
+    model.stop();
+  }
+
+  it('pages back', async () => {
+    const { client: fake } = client([page([5, 4], 4), page([3])]);
+    const model = new ActivityModel({ client: fake, link: 'aaaaaaaaaaaa' });
     await model.refresh();
     expect(model.hasOlder).toBe(true);
     await model.loadOlder();
     expect(model.records.map(r => r.seq)).toEqual([5, 4, 3]);
     expect(model.hasOlder).toBe(false);
-    model.add(record({ seq: 6 }));
-    model.add(record({ seq: 7, link: 'bbbbbbbbbbbb' })); // another link's
-    model.add(record({ seq: 6 })); // known already
-    expect(model.records.map(r => r.seq)).toEqual([6, 5, 4, 3]);
     model.dispose();
+  });
+
+  it('loads the latest page, then puts the records made since in front', async () => {
+    const { client: fake, activity } = client([
+      page([5, 4], 4),
+      page([7, 6]),
+      // a server that does not know `after` answers its latest page
+      page([8, 7, 6, 5], 5)
+    ]);
+    const model = new ActivityModel({ client: fake, link: 'aaaaaaaaaaaa' });
+    await followed(model, activity);
+    expect(activity.mock.calls[0][0]).toEqual({
+      link: 'aaaaaaaaaaaa',
+      before: undefined,
+      limit: 100
+    });
+    expect(model.records.map(r => r.seq)).toEqual([5, 4]);
+    await followed(model, activity);
+    expect(activity.mock.calls[1][0]).toEqual({
+      link: 'aaaaaaaaaaaa',
+      after: 5,
+      limit: 100
+    });
+    expect(model.records.map(r => r.seq)).toEqual([7, 6, 5, 4]);
+    await followed(model, activity);
+    expect(activity.mock.calls[2][0]).toMatchObject({ after: 7 });
+    // known ones once each, the older pages still to load
+    expect(model.records.map(r => r.seq)).toEqual([8, 7, 6, 5, 4]);
+    expect(model.hasOlder).toBe(true);
+    model.dispose();
+  });
+
+  it('loads the latest page again when more than a page was made since', async () => {
+    const { client: fake, activity } = client([
+      page([2, 1]),
+      page(seqs(102, 3)), // a full page: more may be between
+      page(seqs(110, 11), 11)
+    ]);
+    const model = new ActivityModel({ client: fake });
+    await followed(model, activity);
+    await followed(model, activity, 2);
+    expect(activity.mock.calls[1][0]).toEqual({
+      link: undefined,
+      after: 2,
+      limit: 100
+    });
+    expect(activity.mock.calls[2][0]).toEqual({
+      link: undefined,
+      before: undefined,
+      limit: 100
+    });
+    expect(model.records.map(r => r.seq)).toEqual(seqs(110, 11));
+    expect(model.hasOlder).toBe(true);
+    model.dispose();
+  });
+
+  it('says why it could not ask, until it could', async () => {
+    const { client: fake, activity } = client([
+      page([1]),
+      new Error('The server did not answer.'),
+      page([2])
+    ]);
+    const model = new ActivityModel({ client: fake, link: 'aaaaaaaaaaaa' });
+    await followed(model, activity);
+    await followed(model, activity);
+    expect(model.error).toBe('The server did not answer.');
+    expect(model.records.map(r => r.seq)).toEqual([1]);
+    await followed(model, activity);
+    expect(model.error).toBe('');
+    expect(model.records.map(r => r.seq)).toEqual([2, 1]);
+    model.dispose();
+    model.follow(); // asks nothing once disposed
+    await new Promise(resolve => setTimeout(resolve, 20));
+    expect(activity).toHaveBeenCalledTimes(3);
   });
 });

@@ -1,22 +1,36 @@
 import { IDisposable } from '@lumino/disposable';
+import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { ShareClient } from '../client';
 import { errorMessage } from '../request';
-import { IActivityRecord } from '../tokens';
+import { IActivityPage, IActivityRecord } from '../tokens';
 
 /** How many records a page holds. */
 const PAGE = 100;
+/**
+ * How often the view asks the server for records newer than those it shows,
+ * while it is shown: the server does not push them to Lab, so a record shows
+ * at most this late (longer while requests fail: the poll backs off).
+ */
+const FOLLOW_MS = 3000;
 
 /**
  * The activity of one link (or of every link), newest first: the latest page
- * from the server, older pages on demand, and new records as the server's
- * event bus carries them.
+ * from the server, older pages on demand, and, while followed, the records the
+ * server made since, asked for every few seconds.
  */
 export class ActivityModel implements IDisposable {
   constructor(options: ActivityModel.IOptions) {
     this._client = options.client;
     this.link = options.link ?? null;
+    this._poll = new Poll({
+      factory: () => this._follow(),
+      frequency: { interval: FOLLOW_MS, backoff: true, max: 10 * FOLLOW_MS },
+      name: 'capella-share:activity',
+      standby: 'when-hidden',
+      auto: false
+    });
   }
 
   /** The link whose activity this is; null for every link's. */
@@ -53,10 +67,24 @@ export class ActivityModel implements IDisposable {
   }
 
   /**
+   * Ask the server now, then every few seconds, for the records made since
+   * the newest known (the latest page first, when none is loaded yet); the
+   * view is shown. Asks nothing while the browser tab is hidden.
+   */
+  follow(): void {
+    void this._poll.start();
+  }
+
+  /** Stop asking for new records (the view is hidden). */
+  stop(): void {
+    void this._poll.stop();
+  }
+
+  /**
    * Ask the server for the latest page again.
    */
   async refresh(): Promise<void> {
-    await this._load(undefined, true);
+    await this._load(undefined, true).catch(() => undefined);
   }
 
   /**
@@ -64,31 +92,79 @@ export class ActivityModel implements IDisposable {
    */
   async loadOlder(): Promise<void> {
     if (this._next !== null) {
-      await this._load(this._next, false);
+      await this._load(this._next, false).catch(() => undefined);
     }
-  }
-
-  /**
-   * A record the server just made (from its event bus): shown at once if it is
-   * this link's and newer than those known.
-   */
-  add(record: IActivityRecord): void {
-    if (this._disposed || (this.link !== null && record.link !== this.link)) {
-      return;
-    }
-    const newest = this._records[0]?.seq ?? 0;
-    if (typeof record.seq !== 'number' || record.seq <= newest) {
-      return;
-    }
-    this._records = [record, ...this._records];
-    this._changed.emit();
   }
 
   dispose(): void {
+    if (this._disposed) {
+      return;
+    }
     this._disposed = true;
+    this._poll.dispose();
     Signal.clearData(this);
   }
 
+  /**
+   * One tick of the poll: the records newer than the newest known, put in
+   * front. Rejects when the server could not be asked, for the poll to back
+   * off.
+   */
+  private async _follow(): Promise<void> {
+    if (!this._loaded) {
+      await this._load(undefined, true);
+      return;
+    }
+    const after = this._records[0]?.seq ?? 0;
+    let page: IActivityPage;
+    try {
+      page = await this._client.activity({
+        link: this.link ?? undefined,
+        after,
+        limit: PAGE
+      });
+    } catch (error) {
+      if (!this._disposed) {
+        this._error = errorMessage(error);
+        this._changed.emit();
+      }
+      throw error;
+    }
+    if (this._disposed) {
+      return;
+    }
+    // A full page all newer than `after` may leave more between: the latest
+    // page then replaces what is shown. (A server that does not know `after`
+    // answers the latest page, which holds the known newest unless more than
+    // a page was made since.)
+    if (page.records.length >= PAGE && page.records.every(r => r.seq > after)) {
+      await this._load(undefined, true);
+      return;
+    }
+    // the newest known may have changed meanwhile (a refresh)
+    const newest = this._records[0]?.seq ?? 0;
+    const newer = page.records.filter(r => r.seq > newest);
+    const problem = page.problem ?? '';
+    if (
+      newer.length === 0 &&
+      this._recording === page.recording &&
+      this._problem === problem &&
+      this._error === ''
+    ) {
+      return;
+    }
+    this._records = [...newer, ...this._records];
+    this._recording = page.recording;
+    this._problem = problem;
+    this._error = '';
+    this._changed.emit();
+  }
+
+  /**
+   * Load a page: the latest (`fresh`, replacing older pages) or the one
+   * before `before`. Rejects when the server could not be asked (after
+   * saying so in `error`).
+   */
   private async _load(before: number | undefined, fresh: boolean) {
     this._loading = true;
     this._changed.emit();
@@ -102,12 +178,13 @@ export class ActivityModel implements IDisposable {
         return;
       }
       if (fresh) {
-        // what the event bus brought meanwhile stays, the page below it
+        // what a poll brought meanwhile stays, the page below it
         const oldest = page.records[page.records.length - 1]?.seq ?? 0;
         const live = this._records.filter(
           r => r.seq > (page.records[0]?.seq ?? oldest)
         );
         this._records = [...live, ...page.records];
+        this._loaded = true;
       } else {
         this._records = [...this._records, ...page.records];
       }
@@ -117,6 +194,7 @@ export class ActivityModel implements IDisposable {
       this._error = '';
     } catch (error) {
       this._error = errorMessage(error);
+      throw error;
     } finally {
       this._loading = false;
       if (!this._disposed) {
@@ -126,6 +204,7 @@ export class ActivityModel implements IDisposable {
   }
 
   private readonly _client: ShareClient;
+  private readonly _poll: Poll;
   private readonly _changed = new Signal<this, void>(this);
   private _records: IActivityRecord[] = [];
   private _next: number | null = null;
@@ -133,6 +212,7 @@ export class ActivityModel implements IDisposable {
   private _problem = '';
   private _loading = false;
   private _error = '';
+  private _loaded = false;
   private _disposed = false;
 }
 

@@ -1,5 +1,6 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
+import { Message } from '@lumino/messaging';
 import * as React from 'react';
 
 import { permissionLabel } from '../format';
@@ -152,13 +153,14 @@ function ActivityView(props: IActivityPanelOptions): JSX.Element {
 }
 
 /**
- * The activity of a link (or of every link), newest first, in the main area.
+ * The activity of a link (or of every link), newest first, in the main area:
+ * while it is shown, it asks the server every few seconds for the records made
+ * since (at once when it is shown again).
  */
 export class ActivityPanel extends ReactWidget {
   constructor(private _options: IActivityPanelOptions) {
     super();
     this.addClass('jp-CapellaActivity');
-    void _options.model.refresh();
   }
 
   get model(): ActivityModel {
@@ -168,6 +170,28 @@ export class ActivityPanel extends ReactWidget {
   dispose(): void {
     this._options.model.dispose();
     super.dispose();
+  }
+
+  protected onAfterShow(msg: Message): void {
+    super.onAfterShow(msg);
+    this._options.model.follow();
+  }
+
+  protected onAfterHide(msg: Message): void {
+    super.onAfterHide(msg);
+    this._options.model.stop();
+  }
+
+  protected onAfterAttach(msg: Message): void {
+    super.onAfterAttach(msg);
+    if (this.isVisible) {
+      this._options.model.follow();
+    }
+  }
+
+  protected onBeforeDetach(msg: Message): void {
+    this._options.model.stop();
+    super.onBeforeDetach(msg);
   }
 
   protected render(): JSX.Element {

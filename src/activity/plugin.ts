@@ -3,18 +3,11 @@ import {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { ICommandPalette, MainAreaWidget } from '@jupyterlab/apputils';
-import { Event } from '@jupyterlab/services';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { listIcon } from '@jupyterlab/ui-components';
 import { DisposableSet } from '@lumino/disposable';
 
-import {
-  ACTIVITY_EVENT,
-  CommandIDs,
-  IActivityRecord,
-  ICapellaShare,
-  PLUGIN_IDS
-} from '../tokens';
+import { CommandIDs, ICapellaShare, PLUGIN_IDS } from '../tokens';
 import type { ActivityPanel } from './panel';
 
 /**
@@ -28,7 +21,8 @@ function widgetId(link: string | null): string {
 /**
  * What the server recorded of each link's guests, shown to the owner: a
  * link's row in the Share dialog opens its activity, the palette every link's;
- * newest first, following the server's event bus, with a CSV download.
+ * newest first, asking the server every few seconds for new records while the
+ * view is shown, with a CSV download.
  */
 function makeActivityPlugin(): JupyterFrontEndPlugin<void> {
   let made = new DisposableSet();
@@ -54,21 +48,6 @@ function makeActivityPlugin(): JupyterFrontEndPlugin<void> {
       void capella.ready.then(session => {
         mayManage = session?.you.may.manage ?? false;
         app.commands.notifyCommandChanged(CommandIDs.openActivity);
-      });
-
-      // each record as the server makes it, to the views open
-      const follow = (_: Event.IManager, event: Event.Emission) => {
-        if (event.schema_id !== ACTIVITY_EVENT) {
-          return;
-        }
-        for (const widget of open.values()) {
-          widget.content.model.add(event as unknown as IActivityRecord);
-        }
-      };
-      app.serviceManager.events.stream.connect(follow);
-      owned.add({
-        isDisposed: false,
-        dispose: () => app.serviceManager.events.stream.disconnect(follow)
       });
 
       owned.add(
