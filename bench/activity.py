@@ -5,15 +5,17 @@ process, files, documents and machine state, and only the recording differs.
 Detached, the server records nothing, as with CapellaShareApp.activity_trail off.
 
 - Contents: an edit guest reads and saves a notebook over a keep-alive
-  connection, in batches alternately recorded and not; each pair of batches
+  connection while the owner's Lab is subscribed to the event stream and a
+  platform's event handler (a file) is handed every record, as in a session in
+  use, in batches alternately recorded and not; each pair of batches
   gives a ratio of wall time and of the server's CPU time. Every request here is
   recorded (file.open, file.save).
 - RTC: an edit guest sends document updates through the guarded document socket
   to the owner, rounds alternately recorded and not (bench/rtc.py's client);
   every update is noted for the next save's record.
-- The trail's own work: the CPU time the server's thread spends making records
+- The trail's own work: the time the server's one thread spends making records
   (the trail's methods timed in place), per request and per update, and its
-  share of the server's CPU time: what the machine's other work cannot blur.
+  share of the server's CPU time: what the machine's other work blurs least.
 - Size: 1,000 guest actions of a usual mix (opens, saves, creates, renames,
   copies, deletes, downloads, cells run, refusals) recorded: the trail's growth,
   in bytes per 1,000 actions, and its records by kind.
@@ -29,7 +31,9 @@ import os
 import statistics
 import sys
 import tempfile
+import threading
 import time
+import typing as t
 import uuid
 from collections import Counter
 from pathlib import Path
@@ -41,6 +45,10 @@ from server import OWNER_TOKEN, Client, Server
 TOGGLE = "bench/activity-trail"
 #: The owner's route that tells how long the server spent making records.
 SPENT = "bench/activity-spent"
+#: The schema of the trail's records as events (capella_share.events.ACTIVITY).
+ACTIVITY_SCHEMA = "urn:capella-share:event:activity:v1"
+#: Where the platform's event handler of the bench writes, in the work folder.
+EVENTS = "events.jsonl"
 
 
 # -- the server side: attaching and detaching the trail ---------------------------------------
@@ -58,21 +66,23 @@ def _load_jupyter_server_extension(serverapp) -> None:
     from capella_share.activity.manager import ActivityTrail
     from capella_share.settings import ACTIVITY_SETTING, PROCESSES_SETTING
 
-    # the CPU time of the trail's own work (its thread's: the machine's other work
-    # does not count)
+    # the time of the trail's own work, on the server's one thread and without
+    # waiting on anything but its file's write; by the clock that costs least to
+    # read: the thread's CPU clock is a system call on some VMs, which cost as
+    # much as the work measured and slowed the side measured
     spent = {"ns": 0, "depth": 0}
-    for method in ("record", "seen", "live_edit", "live_saved"):
+    for method in ("record", "seen", "live_edit", "live_saved", "_send_events"):
         original = getattr(ActivityTrail, method)
 
         def measured(self, *args, _original=original, **kwargs):
             spent["depth"] += 1
-            started = time.thread_time_ns()
+            started = time.perf_counter_ns()
             try:
                 return _original(self, *args, **kwargs)
             finally:
                 spent["depth"] -= 1
                 if not spent["depth"]:
-                    spent["ns"] += time.thread_time_ns() - started
+                    spent["ns"] += time.perf_counter_ns() - started
 
         setattr(ActivityTrail, method, measured)
 
@@ -87,6 +97,9 @@ def _load_jupyter_server_extension(serverapp) -> None:
             apps = serverapp.extension_manager.extension_apps["capella_share"]
             trail = next(iter(apps)).activity
             attached = trail if self.get_query_argument("on") == "1" else None
+            # the platform's event handler handed every record (?ship=1), or not
+            shipping = self.settings.setdefault("bench_activity_emit", trail.emit)
+            trail.emit = shipping if self.get_query_argument("ship", "1") == "1" else None
             self.settings[ACTIVITY_SETTING] = attached
             self.settings[PROCESSES_SETTING].activity = attached
             serverapp.contents_manager.activity = attached
@@ -156,7 +169,15 @@ def start(workdir: Path) -> Server:
     # its disk writes would drown the figures in noise
     fast = Path("/dev/shm") if Path("/dev/shm").is_dir() else workdir
     store = fast / f"capella-bench-activity-{uuid.uuid4().hex[:8]}.db"
+    # a platform's event handler, as docs/activity.md has it: each record is
+    # handed to it (a file here) as well as written to the trail
+    events_config = workdir / "events_config.py"
+    events_config.write_text(
+        "import logging\n"
+        f"c.EventLogger.handlers = [logging.FileHandler({str(workdir / EVENTS)!r})]\n"
+    )
     args = [
+        f"--config={events_config}",
         "--ServerApp.jpserver_extensions=activity=True",
         f"--SQLiteYStore.db_path={store}",
         f"--YDocExtension.document_cleanup_delay={rtc.CLEANUP_DELAY}",
@@ -166,9 +187,16 @@ def start(workdir: Path) -> Server:
     return server
 
 
-def record(server: Server, on: bool) -> None:
-    """Attach or detach the server's trail."""
-    server.json("POST", f"{TOGGLE}?on={int(on)}")
+#: How the server records in the contents figures: not at all; the trail alone (no
+#: event handler configured, the default); the trail handing every record to a
+#: platform's event handler too.
+STATES = ("off", "trail", "shipped")
+
+
+def record(server: Server, on: bool, ship: bool = True) -> None:
+    """Attach or detach the server's trail (handing records to the platform's
+    event handler, or not)."""
+    server.json("POST", f"{TOGGLE}?on={int(on)}&ship={int(ship)}")
 
 
 def spent_us(server: Server) -> float:
@@ -199,6 +227,58 @@ def timed(
     return elapsed, cpu / 1e9
 
 
+class OwnersLab:
+    """The owner's open Lab, as far as the trail is concerned: subscribed to the
+    server's event stream, as every Lab is in a session in use. Its socket is read
+    on a thread of its own; ``events`` counts the trail's records that reached it
+    (none should: they go to the platform's handler only)."""
+
+    def __init__(self, server: Server) -> None:
+        self.url = f"ws://{server.host}/api/events/subscribe"
+        self.events = 0
+        self._loop = asyncio.new_event_loop()
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._connection: t.Any = None
+
+    def __enter__(self) -> OwnersLab:
+        self._thread.start()
+        if not self._ready.wait(30) or self._connection is None:
+            raise RuntimeError("the owner's event socket did not open")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._loop.call_soon_threadsafe(self._connection.close)
+        self._thread.join(30)
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        self._loop.run_until_complete(self._read())
+        self._loop.close()
+
+    async def _read(self) -> None:
+        from tornado.httpclient import HTTPRequest
+        from tornado.websocket import websocket_connect
+
+        request = HTTPRequest(self.url, headers={"Authorization": f"token {OWNER_TOKEN}"})
+        try:
+            self._connection = await websocket_connect(request)
+        finally:
+            self._ready.set()
+        while (message := await self._connection.read_message()) is not None:
+            if ACTIVITY_SCHEMA in str(message):
+                self.events += 1
+
+
+def handed_to_platform(workdir: Path) -> int:
+    """How many of the trail's records the platform's event handler was handed."""
+    path = workdir / EVENTS
+    if not path.exists():
+        return 0
+    with path.open() as lines:
+        return sum(1 for line in lines if ACTIVITY_SCHEMA in line)
+
+
 def contents(server: Server, token: str) -> dict[str, dict]:
     figures: dict[str, dict] = {}
     save = {"type": "notebook", "format": "json", "content": notebook_model()}
@@ -207,45 +287,45 @@ def contents(server: Server, token: str) -> dict[str, dict]:
         body = save if method == "PUT" else None
         for _ in range(20):  # warm up
             timed(server, client, method, path, body)
-        walls: dict[bool, list[float]] = {True: [], False: []}
-        cpus: dict[bool, list[float]] = {True: [], False: []}
-        recording: list[float] = []
+        walls: dict[str, list[float]] = {state: [] for state in STATES}
+        cpus: dict[str, list[float]] = {state: [] for state in STATES}
+        recording: dict[str, list[float]] = {state: [] for state in STATES}
         deadline = time.monotonic() + SECONDS
-        pairs = 0
-        while time.monotonic() < deadline or pairs < MIN_PAIRS:
-            # each side goes first in every other pair
-            for on in (True, False) if pairs % 2 == 0 else (False, True):
-                record(server, on)
+        rounds = 0
+        while time.monotonic() < deadline or rounds < MIN_PAIRS:
+            # each state goes first, second and last in turn
+            order = STATES[rounds % 3 :] + STATES[: rounds % 3]
+            for state in order:
+                record(server, state != "off", state == "shipped")
                 before = spent_us(server)
                 wall = cpu = 0.0
                 for _ in range(BATCH):
                     one_wall, one_cpu = timed(server, client, method, path, body)
                     wall, cpu = wall + one_wall, cpu + one_cpu
-                walls[on].append(wall / BATCH)
-                cpus[on].append(cpu / BATCH)
-                if on:
-                    recording.append((spent_us(server) - before) / BATCH)
-            pairs += 1
+                walls[state].append(wall / BATCH)
+                cpus[state].append(cpu / BATCH)
+                recording[state].append((spent_us(server) - before) / BATCH)
+            rounds += 1
         record(server, True)
-        pairs_wall = list(zip(walls[True], walls[False], strict=True))
-        ratios = sorted(off / on for on, off in pairs_wall)
-        cpu_ratios = sorted(
-            off / on for on, off in zip(cpus[True], cpus[False], strict=True) if on and off
-        )
-        figures[kind] = {
-            "pairs": pairs,
-            "batch": BATCH,
-            "on_req_s": 1 / statistics.median(walls[True]),
-            "off_req_s": 1 / statistics.median(walls[False]),
-            "ratio": statistics.median(ratios),
-            "quartiles": [ratios[len(ratios) // 4], ratios[3 * len(ratios) // 4]],
-            "cpu_ratio": statistics.median(cpu_ratios),
-            "on_cpu_us": statistics.median(cpus[True]) * 1e6,
-            "off_cpu_us": statistics.median(cpus[False]) * 1e6,
-            # the trail's own work per request, and what share of the server's time
-            "recording_us": statistics.median(recording),
-            "recording_share": statistics.median(recording) / (statistics.median(cpus[True]) * 1e6),
-        }
+        figures[kind] = {"pairs": rounds, "batch": BATCH}
+        figures[kind]["off_req_s"] = 1 / statistics.median(walls["off"])
+        for state, name in (("trail", "on"), ("shipped", "shipped")):
+            ratios = sorted(off / on for on, off in zip(walls[state], walls["off"], strict=True))
+            cpu_ratios = sorted(
+                off / on for on, off in zip(cpus[state], cpus["off"], strict=True) if on and off
+            )
+            work = statistics.median(recording[state])
+            figures[kind].update(
+                {
+                    f"{name}_req_s": 1 / statistics.median(walls[state]),
+                    f"{name}_ratio": statistics.median(ratios),
+                    f"{name}_quartiles": [ratios[len(ratios) // 4], ratios[3 * len(ratios) // 4]],
+                    f"{name}_cpu_ratio": statistics.median(cpu_ratios),
+                    # the trail's own work per request, and its share of the server's time
+                    f"{name}_recording_us": work,
+                    f"{name}_recording_share": work / (statistics.median(cpus[state]) * 1e6),
+                }
+            )
     client.close()
     return figures
 
@@ -424,7 +504,12 @@ def run(workdir: Path) -> dict:
     server = start(workdir)
     try:
         token = server.make_link("edit")[1]
-        figures: dict = {"contents": contents(server, token)}
+        with OwnersLab(server) as lab:
+            figures: dict = {"contents": contents(server, token)}
+        figures["events_to_owner"] = lab.events
+        figures["events_to_handler"] = handed_to_platform(workdir)
+        if not figures["events_to_handler"]:
+            raise RuntimeError("no record reached the platform's event handler")
         print(json.dumps(figures["contents"]), flush=True)
         if rtc_available():
             figures["rtc"] = asyncio.run(live_edits(server, token))
@@ -442,12 +527,22 @@ def report(figures: dict) -> None:
     print("the same server recording and not, in turn:")
     for kind, f in figures["contents"].items():
         print(
-            f"  contents, {kind:16s}: on {f['on_req_s']:7.1f} req/s, off {f['off_req_s']:7.1f} "
-            f"req/s, ratio {f['ratio']:.3f} ({f['quartiles'][0]:.2f}-{f['quartiles'][1]:.2f}, "
-            f"{f['pairs']} pairs of {f['batch']}); server CPU {f['on_cpu_us']:.0f} vs "
-            f"{f['off_cpu_us']:.0f} us, ratio {f['cpu_ratio']:.3f}; making the record "
-            f"{f['recording_us']:.1f} us a request "
-            f"({f['recording_share']:.1%} of the server's time)"
+            f"  contents, {kind}: off {f['off_req_s']:.1f} req/s "
+            f"({f['pairs']} rounds of {f['batch']})"
+        )
+        for name, what in (("on", "trail"), ("shipped", "trail + event handler")):
+            print(
+                f"    {what:22s}: {f[name + '_req_s']:7.1f} req/s, ratio "
+                f"{f[name + '_ratio']:.3f} ({f[name + '_quartiles'][0]:.2f}-"
+                f"{f[name + '_quartiles'][1]:.2f}); server CPU ratio "
+                f"{f[name + '_cpu_ratio']:.3f}; recording {f[name + '_recording_us']:.0f} us "
+                f"a request ({f[name + '_recording_share']:.1%} of the server's time)"
+            )
+    if "events_to_handler" in figures:
+        print(
+            f"  records handed to the platform's event handler: "
+            f"{figures['events_to_handler']:,}; to the owner's Lab event stream: "
+            f"{figures['events_to_owner']:,}"
         )
     if "rtc" in figures:
         f = figures["rtc"]
@@ -472,17 +567,19 @@ def describe(figures: dict) -> list[tuple[str, str, str]]:
     """The rows of bench/run.py's table."""
     rows = []
     for kind, f in figures["contents"].items():
-        rows.append(
-            (
-                f"Activity trail on, contents: {kind}",
-                f"{f['on_req_s']:.1f} req/s",
-                f"off {f['off_req_s']:.1f} req/s, ratio {f['ratio']:.3f} "
-                f"({f['quartiles'][0]:.2f}-{f['quartiles'][1]:.2f}, "
-                f"{f['pairs']} pairs of batches); "
-                f"server CPU ratio {f['cpu_ratio']:.3f}; the trail's own work "
-                f"{f['recording_us']:.0f} us a request ({f['recording_share']:.1%})",
+        for name, what in (("on", ""), ("shipped", ", records to an event handler")):
+            rows.append(
+                (
+                    f"Activity trail on{what}, contents: {kind}",
+                    f"{f[name + '_req_s']:.1f} req/s",
+                    f"off {f['off_req_s']:.1f} req/s, ratio {f[name + '_ratio']:.3f} "
+                    f"({f[name + '_quartiles'][0]:.2f}-{f[name + '_quartiles'][1]:.2f}, "
+                    f"{f['pairs']} rounds of batches); "
+                    f"server CPU ratio {f[name + '_cpu_ratio']:.3f}; the trail's own work "
+                    f"{f[name + '_recording_us']:.0f} us a request "
+                    f"({f[name + '_recording_share']:.1%})",
+                )
             )
-        )
     if "rtc" in figures:
         f = figures["rtc"]
         rows.append(
