@@ -19,7 +19,7 @@ from .authorizer import PolicyAuthorizerMixin
 from .connections import ConnectionManager
 from .events import activity_emitter, emit_kernel_restarted
 from .events import register as register_events
-from .gate import GATE_SETTING, GuestGate
+from .gate import GuestGate
 from .grants import HubGrants
 from .identity import GuestIdentityMixin, principal_of
 from .links import LinkManager
@@ -32,12 +32,14 @@ from .settings import (
     ACTIVITY_SETTING,
     APP_SETTING,
     CONNECTIONS_SETTING,
+    GATE_SETTING,
     HUB_GRANTS_SETTING,
     LIMITS,
     LINKS_SETTING,
     PROCESSES_SETTING,
     SHARES_OFF_SETTING,
     SHARES_SETTING,
+    TRUST_NOTES_SETTING,
 )
 from .shares import (
     MANIFEST_ENV,
@@ -47,7 +49,7 @@ from .shares import (
     ShareProvider,
 )
 from .shares.provider import is_within
-from .trust import TRUST_NOTES_SETTING, TrustGuardMixin, TrustNotes
+from .trust import TrustGuardMixin, TrustNotes
 from .version import package_version
 
 if t.TYPE_CHECKING:

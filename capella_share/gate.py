@@ -15,9 +15,7 @@ import typing as t
 from dataclasses import dataclass
 
 from .policy import LINK_PERMISSIONS
-
-#: The settings key of the server's gate.
-GATE_SETTING = "capella_share_gate"
+from .settings import GATE_SETTING
 
 #: Why guests are refused before any gate exists (the extension is not loaded yet).
 NO_GATE = "Guest access is not open on this server."

@@ -19,9 +19,9 @@ from .handler_base import PAGES, CapellaShareHandler
 from .identity import GuestIdentityMixin, principal_of
 from .linktoken import LINK_ID_RE
 from .policy import LINK_PERMISSIONS
-from .settings import ACTIVITY_SETTING, PROCESSES_SETTING
+from .settings import ACTIVITY_SETTING, PROCESSES_SETTING, TRUST_NOTES_SETTING
 from .shares.paths import READ, check_path
-from .trust import TRUST_NOTES_SETTING, TrustNotes
+from .trust import TrustNotes
 from .version import package_version
 
 if t.TYPE_CHECKING:

@@ -17,6 +17,8 @@ PROCESSES_SETTING = "capella_share_processes"
 HUB_GRANTS_SETTING = "capella_share_hub_grants"
 SHARES_SETTING = "capella_share_shares"
 ACTIVITY_SETTING = "capella_share_activity"
+GATE_SETTING = "capella_share_gate"
+TRUST_NOTES_SETTING = "capella_share_trust_notes"
 #: why project shares are off ("" when they are on)
 SHARES_OFF_SETTING = "capella_share_shares_off"
 

@@ -38,16 +38,13 @@ from tornado import web
 from . import policy, upstream, yjs
 from .identity import principal_of
 from .principal import current_principal
+from .settings import TRUST_NOTES_SETTING
 
 #: Why a guest may not trust a notebook, for the 403.
 TRUST_REFUSED = (
     "Only the session's owner may trust a notebook: trusting runs its HTML and "
     "JavaScript outputs in the owner's browser."
 )
-
-
-#: The settings key of the server's TrustNotes.
-TRUST_NOTES_SETTING = "capella_share_trust_notes"
 
 
 def may_trust(principal: policy.Principal) -> bool:
